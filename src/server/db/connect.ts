@@ -1,0 +1,81 @@
+import { PGlite } from '@electric-sql/pglite';
+import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.js';
+import { textParsers, pgTypes } from './parsers.js';
+import { PGliteDialect } from './pglite-dialect.js';
+import type { DB } from './schema.js';
+
+export type DatabaseTarget = { kind: 'pg'; url: string; poolSize?: number } | { kind: 'pglite'; dataDir: string | null };
+
+export interface Database {
+  kind: 'pg' | 'pglite';
+  db: Kysely<DB>;
+  /**
+   * Raw SQL for libraries that bring their own statements (pg-boss). Parameter-less text may hold
+   * several statements; on PGlite it goes through exec() because its extended protocol refuses that.
+   */
+  executeRaw(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+  close(): Promise<void>;
+}
+
+export async function connectDatabase(target: DatabaseTarget): Promise<Database> {
+  return target.kind === 'pg' ? connectPostgres(target.url, target.poolSize ?? 10) : connectPGlite(target.dataDir);
+}
+
+function connectPostgres(url: string, max: number): Database {
+  const pool = new pg.Pool({ connectionString: url, max, types: pgTypes, options: '-c TimeZone=UTC' });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: 'pg',
+    db,
+    async executeRaw(text, values = []) {
+      const result = await pool.query(text, values as unknown[]);
+      return { rows: Array.isArray(result) ? (result.at(-1)?.rows ?? []) : result.rows };
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+async function connectPGlite(dataDir: string | null): Promise<Database> {
+  const lock = dataDir ? lockDataDir(dataDir) : null;
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({
+      ...(dataDir ? { dataDir: `${dataDir}/pgdata` } : {}),
+      parsers: Object.fromEntries(Object.entries(textParsers).map(([oid, parse]) => [oid, (t: string) => parse(t)])),
+    });
+    await pglite.exec(`set timezone = 'UTC'`);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+  const dialect = new PGliteDialect(pglite);
+  const db = new Kysely<DB>({ dialect });
+  return {
+    kind: 'pglite',
+    db,
+    executeRaw: (text, values = []) =>
+      dialect.mutex.run(async () => {
+        if (values.length > 0) return pglite.query(text, values as unknown[]);
+        try {
+          const results = await pglite.exec(text);
+          return { rows: results.at(-1)?.rows ?? [] };
+        } catch (err) {
+          // a failed multi-statement string can leave the single connection inside an aborted transaction
+          await pglite.exec('rollback').catch(() => undefined);
+          throw err;
+        }
+      }),
+    async close() {
+      await db.destroy();
+      await pglite.close();
+      lock?.release();
+    },
+  };
+}
+
+/** Raw statement helper for migrations and tests. */
+export const raw = (text: string) => CompiledQuery.raw(text);

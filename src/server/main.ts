@@ -1,0 +1,130 @@
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Config, Role } from './config.js';
+import { connectDatabase, type Database } from './db/connect.js';
+import { migrateToLatest } from './db/migrate.js';
+import { createHttpApp } from './http/app.js';
+import { installAuth } from './http/auth.js';
+import { installIdempotency } from './http/idempotency.js';
+import { HOUSEKEEPING_QUEUE, housekeeping } from './jobs/housekeeping.js';
+import { DOMAIN_EVENTS_QUEUE, type DomainEvent } from './jobs/outbox.js';
+import { createJobQueue, type JobQueue } from './jobs/queue.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { createAuditRepo } from './modules/audit/audit.repo.js';
+import { auditRoutes } from './modules/audit/audit.routes.js';
+import { createAuditService } from './modules/audit/audit.service.js';
+import { createEnvironmentsRepo } from './modules/environments/environments.repo.js';
+import { environmentsRoutes } from './modules/environments/environments.routes.js';
+import { createEnvironmentsService } from './modules/environments/environments.service.js';
+import { createIdentityRepo } from './modules/identity/identity.repo.js';
+import { identityRoutes } from './modules/identity/identity.routes.js';
+import { createIdentityService } from './modules/identity/identity.service.js';
+import { createLoginThrottle } from './modules/identity/login-throttle.js';
+import { createServicesRepo } from './modules/services/services.repo.js';
+import { servicesRoutes } from './modules/services/services.routes.js';
+import { createServicesService } from './modules/services/services.service.js';
+import { systemRoutes } from './modules/system/system.routes.js';
+import { createTeamsRepo } from './modules/teams/teams.repo.js';
+import { teamsRoutes } from './modules/teams/teams.routes.js';
+import { createTeamsService } from './modules/teams/teams.service.js';
+import { ensureBootstrapAdmin, seedDemoData, type DemoLogin } from './seed/demo.js';
+
+export const VERSION = '0.1.0';
+
+export interface ShipgateOptions {
+  config: Config;
+  role?: Role;
+  database?: Database;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export interface Shipgate {
+  app: FastifyInstance;
+  database: Database;
+  queue: JobQueue;
+  services: ReturnType<typeof buildServices>;
+  demoLogins: DemoLogin[] | null;
+  close(): Promise<void>;
+}
+
+function buildServices(database: Database, queue: JobQueue, clock: Clock, config: Config) {
+  const db = database.db;
+  const auditRepo = createAuditRepo();
+  const audit = createAuditService({ repo: auditRepo, clock, db });
+  const identityRepo = createIdentityRepo();
+  const throttle = createLoginThrottle(db, clock, config.login);
+  const identity = createIdentityService({ db, repo: identityRepo, audit, throttle, clock });
+  const teamsRepo = createTeamsRepo();
+  const userExists = async (id: string) => (await identityRepo.principalById(db, id)) !== undefined;
+  const teams = createTeamsService({ db, repo: teamsRepo, audit, clock, userExists });
+  const services = createServicesService({ db, repo: createServicesRepo(), teams: teamsRepo, audit, outbox: queue, clock });
+  const environments = createEnvironmentsService({ db, repo: createEnvironmentsRepo(), audit, outbox: queue, clock });
+  return { audit, identity, identityRepo, teams, teamsRepo, services, environments };
+}
+
+/** The composition root: config → database → repositories → services → HTTP and workers. */
+export async function createShipgate(opts: ShipgateOptions): Promise<Shipgate> {
+  const { config } = opts;
+  const role = opts.role ?? 'all';
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? pino({ level: config.logLevel });
+  const ownsDatabase = !opts.database;
+  const database =
+    opts.database ??
+    (await connectDatabase(config.databaseUrl ? { kind: 'pg', url: config.databaseUrl, poolSize: config.poolSize } : { kind: 'pglite', dataDir: config.dataDir }));
+  let queue: JobQueue | null = null;
+  try {
+    await migrateToLatest(database);
+    const metrics = new Registry();
+    collectDefaultMetrics({ register: metrics });
+    queue = createJobQueue(database, logger, [DOMAIN_EVENTS_QUEUE, HOUSEKEEPING_QUEUE]);
+    const svc = buildServices(database, queue, clock, config);
+
+    const eventsCounter = new Counter({ name: 'shipgate_domain_events_total', help: 'Domain events dispatched after commit', labelNames: ['type'], registers: [metrics] });
+    queue.work<DomainEvent>(DOMAIN_EVENTS_QUEUE, async (event) => {
+      // subscribers (webhooks, live updates, connectors) attach here as they are built
+      eventsCounter.inc({ type: event.type });
+    });
+    queue.work(HOUSEKEEPING_QUEUE, async () => {
+      logger.debug(await housekeeping(database.db, clock, config.login.windowSeconds), 'housekeeping');
+    });
+    queue.schedule(HOUSEKEEPING_QUEUE, '*/15 * * * *');
+
+    let ready = false;
+    const app = await createHttpApp({ logger, bodyLimit: config.bodyLimit, metrics, webDir: role === 'worker' ? null : config.webDir, version: VERSION });
+    systemRoutes(app, { db: database.db, metrics, isReady: () => ready });
+    if (role !== 'worker') {
+      installAuth(app, svc.identity);
+      installIdempotency(app, database.db, clock);
+      identityRoutes(app, { identity: svc.identity, teams: svc.teamsRepo, db: database.db, secureCookies: config.secureCookies });
+      teamsRoutes(app, { teams: svc.teams });
+      servicesRoutes(app, { services: svc.services });
+      environmentsRoutes(app, { environments: svc.environments });
+      auditRoutes(app, { audit: svc.audit });
+    }
+    await app.ready();
+    await queue.start({ worker: role !== 'api' });
+
+    await ensureBootstrapAdmin(svc.identity, svc.identityRepo, database.db, config.admin);
+    const shouldSeed = config.seedDemo ?? database.kind === 'pglite';
+    const demoLogins = shouldSeed ? await seedDemoData(svc, database.db, logger) : null;
+    ready = true;
+
+    const q = queue;
+    return {
+      app, database, queue: q, services: svc, demoLogins,
+      async close() {
+        ready = false;
+        await app.close();
+        await q.stop();
+        if (ownsDatabase) await database.close();
+      },
+    };
+  } catch (err) {
+    await queue?.stop().catch(() => undefined);
+    if (ownsDatabase) await database.close().catch(() => undefined);
+    throw err;
+  }
+}

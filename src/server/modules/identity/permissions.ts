@@ -1,0 +1,77 @@
+import { Forbidden } from '../../lib/errors.js';
+
+export const ROLES = ['admin', 'release_manager', 'change_manager', 'approver', 'developer', 'auditor', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+const everyone = ROLES;
+const catalogEditors: Role[] = ['admin', 'release_manager'];
+const auditReaders: Role[] = ['admin', 'auditor', 'change_manager', 'release_manager'];
+
+/**
+ * The permission map: which roles hold which permission. Routes name the permission they need;
+ * services check finer rules (e.g. "only your own token") with the same vocabulary.
+ */
+export const PERMISSIONS = {
+  'service:read': everyone,
+  'service:create': catalogEditors,
+  'service:update': catalogEditors,
+  'service:delete': catalogEditors,
+  'environment:read': everyone,
+  'environment:create': catalogEditors,
+  'environment:update': catalogEditors,
+  'environment:delete': catalogEditors,
+  'team:read': everyone,
+  'team:create': ['admin'],
+  'team:update': ['admin'],
+  'team:delete': ['admin'],
+  'user:read': ['admin', 'auditor'],
+  'user:create': ['admin'],
+  'user:update': ['admin'],
+  'token:read': everyone,
+  'token:create': everyone,
+  'token:revoke': everyone,
+  'token:manage_all': ['admin'],
+  'audit:read': auditReaders,
+  'audit:verify': ['admin', 'auditor'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export interface Actor {
+  kind: 'user' | 'system';
+  id: string | null;
+  name: string;
+  roles: Role[];
+  teamIds: string[];
+  serviceAccount: boolean;
+  requestId: string | null;
+}
+
+export const systemActor = (name = 'system', requestId: string | null = null): Actor => ({
+  kind: 'system',
+  id: null,
+  name,
+  roles: ['admin'],
+  teamIds: [],
+  serviceAccount: false,
+  requestId,
+});
+
+export function can(actor: Pick<Actor, 'roles'>, permission: Permission): boolean {
+  const allowed: readonly Role[] = PERMISSIONS[permission];
+  return actor.roles.some((role) => allowed.includes(role));
+}
+
+export function assertCan(actor: Pick<Actor, 'roles'>, permission: Permission): void {
+  if (!can(actor, permission)) {
+    const roles = PERMISSIONS[permission].join(', ');
+    throw new Forbidden(`This action needs the permission '${permission}', held by the roles: ${roles}.`, 'permission_denied', {
+      permission,
+    });
+  }
+}
+
+export const permissionsOf = (roles: readonly Role[]): Permission[] =>
+  (Object.keys(PERMISSIONS) as Permission[]).filter((p) => can({ roles: [...roles] }, p));
+
+export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);

@@ -1,0 +1,117 @@
+import type { Logger } from 'pino';
+import type { Db } from '../db/tx.js';
+import { DomainError } from '../lib/errors.js';
+import type { IdentityRepo } from '../modules/identity/identity.repo.js';
+import type { IdentityService } from '../modules/identity/identity.service.js';
+import { systemActor, type Role } from '../modules/identity/permissions.js';
+import { hashPassword } from '../modules/identity/secrets.js';
+import type { EnvironmentsService } from '../modules/environments/environments.service.js';
+import type { ServicesService } from '../modules/services/services.service.js';
+import type { TeamsService } from '../modules/teams/teams.service.js';
+
+export const DEMO_PASSWORD = 'shipgate-demo';
+
+export interface DemoLogin {
+  email: string;
+  role: Role;
+}
+
+const TEAMS = [
+  { key: 'payments', name: 'Payments', description: 'Card processing, ledger and payouts' },
+  { key: 'platform', name: 'Platform', description: 'Shared infrastructure, identity and data stores' },
+  { key: 'storefront', name: 'Storefront', description: 'Web shop, catalog and search' },
+  { key: 'fulfilment', name: 'Fulfilment', description: 'Orders, inventory and shipping' },
+];
+
+const USERS: { email: string; name: string; role: Role; team: string }[] = [
+  { email: 'admin@demo.shipgate.dev', name: 'Ada Admin', role: 'admin', team: 'platform' },
+  { email: 'release@demo.shipgate.dev', name: 'Rhea Release', role: 'release_manager', team: 'storefront' },
+  { email: 'change@demo.shipgate.dev', name: 'Chen Change', role: 'change_manager', team: 'platform' },
+  { email: 'approver@demo.shipgate.dev', name: 'Amir Approver', role: 'approver', team: 'payments' },
+  { email: 'developer@demo.shipgate.dev', name: 'Dana Developer', role: 'developer', team: 'payments' },
+  { email: 'auditor@demo.shipgate.dev', name: 'Aud Auditor', role: 'auditor', team: 'platform' },
+  { email: 'viewer@demo.shipgate.dev', name: 'Vic Viewer', role: 'viewer', team: 'fulfilment' },
+];
+
+// listed so that every dependency is created before its dependents
+const SERVICES: { key: string; name: string; tier: number; team: string; profile: string; dependsOn: string[]; description: string }[] = [
+  { key: 'postgres-main', name: 'Main PostgreSQL cluster', tier: 1, team: 'platform', profile: 'regulated', dependsOn: [], description: 'Primary relational database' },
+  { key: 'dns', name: 'DNS', tier: 1, team: 'platform', profile: 'regulated', dependsOn: [], description: 'Public and internal DNS zones' },
+  { key: 'identity', name: 'Identity service', tier: 1, team: 'platform', profile: 'regulated', dependsOn: ['postgres-main'], description: 'Sign-in, sessions and tokens' },
+  { key: 'api-gateway', name: 'API gateway', tier: 1, team: 'platform', profile: 'standard', dependsOn: ['dns', 'identity'], description: 'Edge routing and rate limiting' },
+  { key: 'ledger', name: 'Ledger', tier: 1, team: 'payments', profile: 'regulated', dependsOn: ['postgres-main'], description: 'Double-entry ledger (SOX scope)' },
+  { key: 'payments-api', name: 'Payments API', tier: 1, team: 'payments', profile: 'regulated', dependsOn: ['ledger', 'identity'], description: 'Card authorisation and capture (PCI scope)' },
+  { key: 'catalog', name: 'Product catalog', tier: 2, team: 'storefront', profile: 'standard', dependsOn: ['postgres-main'], description: 'Products, prices and availability' },
+  { key: 'search', name: 'Search', tier: 3, team: 'storefront', profile: 'fast-lane', dependsOn: ['catalog'], description: 'Product search index' },
+  { key: 'inventory', name: 'Inventory', tier: 2, team: 'fulfilment', profile: 'standard', dependsOn: ['postgres-main'], description: 'Stock levels per warehouse' },
+  { key: 'orders', name: 'Orders', tier: 1, team: 'fulfilment', profile: 'standard', dependsOn: ['inventory', 'payments-api'], description: 'Order lifecycle' },
+  { key: 'checkout-web', name: 'Checkout web app', tier: 1, team: 'storefront', profile: 'standard', dependsOn: ['api-gateway', 'orders', 'catalog'], description: 'Customer-facing checkout' },
+  { key: 'notifications', name: 'Notifications', tier: 3, team: 'fulfilment', profile: 'fast-lane', dependsOn: ['orders'], description: 'E-mail and SMS to customers' },
+  { key: 'reporting', name: 'Reporting', tier: 4, team: 'payments', profile: 'fast-lane', dependsOn: ['ledger', 'orders'], description: 'Finance and operations reports' },
+];
+
+const ENVIRONMENTS = [
+  { key: 'dev', name: 'Development', tier: 'development', order: 10, changeControlled: false, description: 'Shared integration of main branches' },
+  { key: 'sit', name: 'System integration test', tier: 'testing', order: 20, changeControlled: false, description: 'End-to-end tests across services' },
+  { key: 'uat', name: 'User acceptance test', tier: 'testing', order: 30, changeControlled: false, description: 'Business sign-off' },
+  { key: 'staging', name: 'Staging', tier: 'staging', order: 40, changeControlled: true, description: 'Production-like rehearsal' },
+  { key: 'production', name: 'Production', tier: 'production', order: 50, changeControlled: true, description: 'Live customer traffic' },
+] as const;
+
+interface SeedServices {
+  identity: IdentityService;
+  teams: TeamsService;
+  services: ServicesService;
+  environments: EnvironmentsService;
+}
+
+/**
+ * Demo data for a new database: teams, one user per role, services with dependencies and five
+ * environments. Runs through the services, so the demo's history is in the audit log too.
+ * Returns null when the database already has users (not new).
+ */
+export async function seedDemoData(svc: SeedServices, db: Db, log: Logger): Promise<DemoLogin[] | null> {
+  const anyUser = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  const anyService = await db.selectFrom('services').select('id').limit(1).executeTakeFirst();
+  if (anyService || (anyUser && !(await isOnlyBootstrapAdmin(db)))) return null;
+  const actor = systemActor('demo seed');
+  try {
+    const teamIds = new Map<string, string>();
+    for (const t of TEAMS) teamIds.set(t.key, (await svc.teams.create(actor, t)).id);
+    const passwordHash = await hashPassword(DEMO_PASSWORD);
+    for (const u of USERS) {
+      const user = await svc.identity.createUser(actor, { email: u.email, name: u.name, roles: [u.role], passwordHash });
+      await svc.teams.addMember(actor, u.team, user.id);
+    }
+    for (const s of SERVICES) {
+      await svc.services.create(actor, {
+        key: s.key, name: s.name, tier: s.tier, description: s.description, ownerTeamId: teamIds.get(s.team)!, governanceProfile: s.profile, dependsOn: s.dependsOn,
+      });
+    }
+    for (const e of ENVIRONMENTS) await svc.environments.create(actor, { ...e });
+  } catch (err) {
+    // another node seeding the same database at the same moment: its data is as good as ours
+    if (err instanceof DomainError && err.status === 409) {
+      log.warn('demo data is being seeded by another process');
+      return null;
+    }
+    throw err;
+  }
+  return USERS.map((u) => ({ email: u.email, role: u.role }));
+}
+
+async function isOnlyBootstrapAdmin(db: Db): Promise<boolean> {
+  const users = await db.selectFrom('users').select('email').limit(2).execute();
+  return users.length === 1 && !USERS.some((u) => u.email === users[0]!.email);
+}
+
+/** SHIPGATE_ADMIN_EMAIL / SHIPGATE_ADMIN_PASSWORD: create that admin once if it does not exist. */
+export async function ensureBootstrapAdmin(identity: IdentityService, repo: IdentityRepo, db: Db, admin: { email: string; password: string } | null) {
+  if (!admin) return;
+  if (await repo.userByEmail(db, admin.email)) return;
+  try {
+    await identity.createUser(systemActor('bootstrap'), { email: admin.email, name: 'Administrator', password: admin.password, roles: ['admin'] });
+  } catch (err) {
+    if (!(err instanceof DomainError && err.status === 409)) throw err;
+  }
+}
