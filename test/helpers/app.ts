@@ -21,7 +21,7 @@ export interface TestApp {
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ SHIPGATE_LOG_LEVEL: 'silent', SHIPGATE_SEED_DEMO: 'false' }), webDir: 'dist/web', ...overrides };
+  return { ...loadConfig({ SHIPGATE_LOG_LEVEL: 'silent', SHIPGATE_SEED_DEMO: 'false' }), ...overrides };
 }
 
 let sharedHash: Promise<string> | undefined;

@@ -25,6 +25,9 @@ export async function connectDatabase(target: DatabaseTarget): Promise<Database>
 
 function connectPostgres(url: string, max: number): Database {
   const pool = new pg.Pool({ connectionString: url, max, types: pgTypes, options: '-c TimeZone=UTC' });
+  // An idle client losing its connection (server restart, terminated backend) is discarded by the
+  // pool and the next query reconnects; without a listener the 'error' event would kill the process.
+  pool.on('error', (err) => process.emitWarning(`PostgreSQL idle connection lost: ${err.message}`));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'pg',
