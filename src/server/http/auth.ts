@@ -8,8 +8,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The permission a caller needs; every /api route must name one or be marked public. */
     permission?: Permission;
-    /** Reachable without credentials (health, login, signed webhooks). */
+    /** Reachable without credentials (login, logout, signed webhooks). */
     public?: boolean;
+    /** Public and never looks at credentials (sign-in must work whatever stale cookies the browser holds). */
+    ignoreCredentials?: boolean;
   }
   interface FastifyRequest {
     credentials: Credentials | null;
@@ -67,7 +69,12 @@ export function installAuth(app: FastifyInstance, identity: IdentityService): vo
     const config = request.routeOptions.config;
     if (!request.routeOptions.url?.startsWith('/api/')) return;
     if (config.public) {
-      request.credentials = await resolveCredentials(request, identity).catch(() => null);
+      if (config.ignoreCredentials) return;
+      // invalid credentials are ignored on public routes, but a session write without its CSRF header is not
+      request.credentials = await resolveCredentials(request, identity).catch((err) => {
+        if ((err as { code?: string }).code === 'csrf_failed') throw err;
+        return null;
+      });
       return;
     }
     request.credentials = await resolveCredentials(request, identity);

@@ -25,7 +25,7 @@ export function identityRoutes(app: FastifyInstance, deps: { identity: IdentityS
   const cookieBase = { path: '/', sameSite: 'lax' as const, secure: deps.secureCookies };
 
   r.post('/api/v1/auth/login', {
-    config: { public: true },
+    config: { public: true, ignoreCredentials: true },
     schema: { tags: ['auth'], operationId: 'login', summary: 'Sign in with e-mail and password (sets the session cookie)', body: LoginBody, response: { 200: z.object({ user: Me }), ...commonErrors } },
   }, async (req, reply) => {
     const session = await identity.login(req.body.email, req.body.password, req.ip, req.id);
