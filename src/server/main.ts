@@ -93,7 +93,7 @@ export async function createShipgate(opts: ShipgateOptions): Promise<Shipgate> {
     queue.schedule(HOUSEKEEPING_QUEUE, '*/15 * * * *');
 
     let ready = false;
-    const app = await createHttpApp({ logger, bodyLimit: config.bodyLimit, metrics, webDir: role === 'worker' ? null : config.webDir, version: VERSION });
+    const app = await createHttpApp({ logger, bodyLimit: config.bodyLimit, metrics, webDir: role === 'worker' ? null : config.webDir, version: VERSION, tls: config.secureCookies });
     systemRoutes(app, { db: database.db, metrics, isReady: () => ready });
     if (role !== 'worker') {
       installAuth(app, svc.identity);

@@ -10,7 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { Histogram, type Registry } from 'prom-client';
-import { installErrorHandling, sendProblem } from './error-handler.js';
+import { installErrorHandling, sendProblem, toProblem } from './error-handler.js';
 import { problem } from './problem.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -21,6 +21,8 @@ export interface HttpOptions {
   metrics: Registry;
   webDir: string | null;
   version: string;
+  /** Served over TLS (directly or behind a proxy): enables HSTS and upgrade-insecure-requests. */
+  tls: boolean;
 }
 
 /** The Fastify instance with the cross-cutting parts; modules add their routes afterwards. */
@@ -34,6 +36,8 @@ export async function createHttpApp(opts: HttpOptions): Promise<FastifyInstance>
       return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
+    // undecodable URLs and over-long path parameters are answered before routing: make them problems too
+    frameworkErrors: (err, request, reply) => sendProblem(reply, toProblem(err, request)),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -57,8 +61,10 @@ export async function createHttpApp(opts: HttpOptions): Promise<FastifyInstance>
 
   await app.register(fastifyCookie);
   await app.register(fastifyHelmet, {
+    hsts: opts.tls,
     contentSecurityPolicy: {
       directives: {
+        upgradeInsecureRequests: opts.tls ? [] : null,
         defaultSrc: ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"], // Mantine injects style tags
         imgSrc: ["'self'", 'data:'],
