@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { projectRoot } from './lib/paths.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -62,6 +63,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     secureCookies: e.SHIPGATE_SECURE_COOKIES,
     bodyLimit: e.SHIPGATE_BODY_LIMIT_BYTES,
     login: { maxFailures: e.SHIPGATE_LOGIN_MAX_FAILURES, windowSeconds: e.SHIPGATE_LOGIN_WINDOW_SECONDS },
-    webDir: path.resolve(cwd, e.SHIPGATE_WEB_DIR ?? 'dist/web'),
+    webDir: e.SHIPGATE_WEB_DIR ? path.resolve(cwd, e.SHIPGATE_WEB_DIR) : path.join(projectRoot(), 'dist/web'),
   };
 }

@@ -1,12 +1,24 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.js';
+import { readTemplate } from './template-file.js';
 import { textParsers, pgTypes } from './parsers.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { DB } from './schema.js';
 
-export type DatabaseTarget = { kind: 'pg'; url: string; poolSize?: number } | { kind: 'pglite'; dataDir: string | null };
+export type DatabaseTarget =
+  | { kind: 'pg'; url: string; poolSize?: number }
+  /** `template`: a data-directory dump to start a new database from (skips initdb); null for none. */
+  | { kind: 'pglite'; dataDir: string | null; template?: Blob | null };
+
+/**
+ * Embedded PostgreSQL settings: shared_buffers 16 MB instead of 128 MB keeps the idle process far
+ * smaller; the embedded database is small and the OS page cache still holds its files.
+ */
+const EMBEDDED_CONF = ['shared_buffers=16MB', 'work_mem=4MB'];
 
 export interface Database {
   kind: 'pg' | 'pglite';
@@ -17,10 +29,13 @@ export interface Database {
    */
   executeRaw(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
   close(): Promise<void>;
+  /** PGlite only: a gzipped tarball of the data directory. */
+  dumpDataDir?(): Promise<Blob>;
 }
 
 export async function connectDatabase(target: DatabaseTarget): Promise<Database> {
-  return target.kind === 'pg' ? connectPostgres(target.url, target.poolSize ?? 10) : connectPGlite(target.dataDir);
+  if (target.kind === 'pg') return connectPostgres(target.url, target.poolSize ?? 10);
+  return connectPGlite(target.dataDir, target.template === undefined ? readTemplate() : target.template);
 }
 
 function connectPostgres(url: string, max: number): Database {
@@ -42,12 +57,16 @@ function connectPostgres(url: string, max: number): Database {
   };
 }
 
-async function connectPGlite(dataDir: string | null): Promise<Database> {
+async function connectPGlite(dataDir: string | null, template: Blob | null | undefined): Promise<Database> {
   const lock = dataDir ? lockDataDir(dataDir) : null;
+  const pgdata = dataDir ? path.join(dataDir, 'pgdata') : null;
+  const isNew = !pgdata || !fs.existsSync(path.join(pgdata, 'PG_VERSION'));
   let pglite: PGlite;
   try {
     pglite = await PGlite.create({
-      ...(dataDir ? { dataDir: `${dataDir}/pgdata` } : {}),
+      ...(pgdata ? { dataDir: pgdata } : {}),
+      ...(isNew && template ? { loadDataDir: template } : {}),
+      postgresqlconf: EMBEDDED_CONF,
       parsers: Object.fromEntries(Object.entries(textParsers).map(([oid, parse]) => [oid, (t: string) => parse(t)])),
     });
     await pglite.exec(`set timezone = 'UTC'`);
@@ -77,6 +96,7 @@ async function connectPGlite(dataDir: string | null): Promise<Database> {
       await pglite.close();
       lock?.release();
     },
+    dumpDataDir: () => dialect.mutex.run(() => pglite.dumpDataDir('gzip')),
   };
 }
 

@@ -7,6 +7,8 @@ const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
 };
 
+export const migrationNames = Object.keys(migrations);
+
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /**
