@@ -37,7 +37,8 @@ export async function createHttpApp(opts: HttpOptions): Promise<FastifyInstance>
     },
     routerOptions: { maxParamLength: 200 },
     // undecodable URLs and over-long path parameters are answered before routing: make them problems too
-    frameworkErrors: (err, request, reply) => sendProblem(reply, toProblem(err, request)),
+    // (no hooks run for them, so the request id header is set here)
+    frameworkErrors: (err, request, reply) => sendProblem(reply.header('x-request-id', request.id), toProblem(err, request)),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -6,6 +6,7 @@ import { problem, type Problem } from './problem.js';
 const PG_UNIQUE_VIOLATION = '23505';
 const PG_FK_VIOLATION = '23503';
 const PG_INVALID_TEXT = '22P02';
+const PG_DATA_EXCEPTION = /^22[0-9A-Z]{3}$/;
 
 function fromValidation(err: FastifyError): Problem {
   const errors: FieldError[] = [];
@@ -32,6 +33,8 @@ const FASTIFY_CODES: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'Send the body as application/json.'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_content_length', 'The Content-Length header does not match the body.'],
   FST_ERR_CTP_INVALID_TYPE: [415, 'unsupported_media_type', 'Send the body as application/json.'],
+  FST_ERR_BAD_URL: [400, 'malformed_url', 'The URL is not validly percent-encoded.'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'uri_too_long', 'A path segment of the URL is too long.'],
 };
 
 export function toProblem(err: unknown, request: FastifyRequest): Problem {
@@ -45,6 +48,8 @@ export function toProblem(err: unknown, request: FastifyRequest): Problem {
   if (e?.code === PG_UNIQUE_VIOLATION) return problem(409, 'duplicate', 'Conflict', 'An object with the same unique key already exists.');
   if (e?.code === PG_FK_VIOLATION) return problem(409, 'still_referenced', 'Conflict', 'The object is referenced by another object.');
   if (e?.code === PG_INVALID_TEXT) return problem(400, 'validation_failed', 'Invalid request', 'A value has the wrong format.');
+  // class 22 "data exception": a value sent by the client the database cannot take (NUL bytes, out-of-range numbers, bad timestamps)
+  if (typeof e?.code === 'string' && PG_DATA_EXCEPTION.test(e.code)) return problem(400, 'validation_failed', 'Invalid request', 'A value has the wrong format or is out of range (text must not contain NUL characters).');
   if (e?.statusCode === 429) return problem(429, 'rate_limited', 'Too many requests', e.message);
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return problem(e.statusCode, 'bad_request', 'Invalid request', e.message);

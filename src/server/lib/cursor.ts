@@ -1,4 +1,5 @@
 import { Invalid } from './errors.js';
+import { isUuid } from './ids.js';
 
 /**
  * Opaque pagination cursors: base64url JSON of the last row's sort key and id.
@@ -33,7 +34,7 @@ function isCursor(value: unknown): value is Cursor {
   const { k, id } = value as Record<string, unknown>;
   const keyOk = k === null || typeof k === 'number' || (typeof k === 'string' && k.length <= 300);
   const { s } = value as Record<string, unknown>;
-  return keyOk && typeof id === 'string' && id.length <= 64 && (s === undefined || (typeof s === 'string' && s.length <= 40));
+  return keyOk && typeof id === 'string' && isUuid(id) && (s === undefined || (typeof s === 'string' && s.length <= 40));
 }
 
 export interface Page<T> {
