@@ -61,7 +61,7 @@ const ROUTES: RouteCase[] = [
     valid: async (f) => ({ url: '/api/v1/auth/login', body: { email: f.t.users.viewer.email, password: TEST_PASSWORD } }),
   },
   { method: 'POST', path: '/api/v1/auth/logout', permission: 'public', ok: 204, writes: false, valid: async () => ({ url: '/api/v1/auth/logout' }) },
-  { method: 'GET', path: '/api/v1/auth/me', permission: 'service:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/auth/me' }) },
+  { method: 'GET', path: '/api/v1/auth/me', permission: 'profile:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/auth/me' }) },
   // users
   { method: 'GET', path: '/api/v1/users', permission: 'user:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/users?limit=5' }) },
   {

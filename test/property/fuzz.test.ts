@@ -340,7 +340,7 @@ describe.each(targets)('fuzzing the API on %s', (kind) => {
       }
       // users are unique by e-mail, case-insensitively
       const before = await fingerprint(db());
-      expectProblem(await post('/api/v1/users', { email: 'VIEWER@test.shipgate.dev', name: 'Dup', roles: ['viewer'] }), 409, 'duplicate_email');
+      expectProblem(await post('/api/v1/users', { email: 'VIEWER@test.shipgate.dev', name: 'Dup', roles: ['viewer'] }), 409, 'duplicate_key');
       expect(changedTables(before, await fingerprint(db()))).toEqual([]);
     });
 

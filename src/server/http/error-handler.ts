@@ -45,7 +45,7 @@ export function toProblem(err: unknown, request: FastifyRequest): Problem {
   if (e?.validation) return fromValidation(e);
   const known = e?.code ? FASTIFY_CODES[e.code] : undefined;
   if (known) return problem(known[0], known[1], 'Invalid request', known[2]);
-  if (e?.code === PG_UNIQUE_VIOLATION) return problem(409, 'duplicate', 'Conflict', 'An object with the same unique key already exists.');
+  if (e?.code === PG_UNIQUE_VIOLATION) return problem(409, 'duplicate_key', 'Conflict', 'An object with the same unique key already exists.');
   if (e?.code === PG_FK_VIOLATION) return problem(409, 'still_referenced', 'Conflict', 'The object is referenced by another object.');
   if (e?.code === PG_INVALID_TEXT) return problem(400, 'validation_failed', 'Invalid request', 'A value has the wrong format.');
   // class 22 "data exception": a value sent by the client the database cannot take (NUL bytes, out-of-range numbers, bad timestamps)
@@ -62,6 +62,7 @@ export function toProblem(err: unknown, request: FastifyRequest): Problem {
 export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
   const body = { ...p, instance: reply.request.url };
   if (p.status === 429 && typeof p.retryAfter === 'number') reply.header('retry-after', String(p.retryAfter));
+  if (p.status === 401) reply.header('www-authenticate', `Bearer realm="shipgate", error="${p.code}"`);
   return reply.status(p.status).type('application/problem+json').serializer(JSON.stringify).send(body);
 }
 

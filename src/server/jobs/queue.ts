@@ -16,6 +16,24 @@ export interface JobQueue extends Outbox {
 }
 
 const RETRY = { retryLimit: 5, retryDelay: 2, retryBackoff: true } as const;
+const JOB_BATCH_SIZE = 25;
+
+/**
+ * pg-boss's create_queue (insert the queue row, then DDL for its partition) deadlocks when several
+ * processes create the same queue at once on a new database (40P01). The loser's work is done by the
+ * winner, so a retry finds the queue and returns.
+ */
+async function createQueueOnce(boss: PgBoss, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await boss.createQueue(name, { name, ...RETRY });
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '40P01' || attempt >= 5) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+    }
+  }
+}
 
 /** pg-boss runs its SQL through the transaction, so the job commits or rolls back with it. */
 const onTransaction = (tx: Tx): PgBoss.Db => ({
@@ -45,12 +63,23 @@ export function createJobQueue(database: Database, log: Logger, queues: readonly
       boss.on('error', (err) => log.error({ err }, 'job queue error'));
       await boss.start();
       for (const name of new Set([...queues, ...handlers.keys(), ...schedules.keys()])) {
-        await boss.createQueue(name, { name, ...RETRY });
+        await createQueueOnce(boss, name);
       }
       if (!worker) return;
       for (const [name, handler] of handlers) {
-        await boss.work(name, { pollingIntervalSeconds: database.kind === 'pglite' ? 1 : 0.5, batchSize: 1 }, async ([job]) => {
-          if (job) await handler(job.data, { id: job.id, queue: name });
+        // pg-boss waits the polling interval after every fetch, even a full one: with one job per fetch a
+        // worker handled at most 2 jobs/s. Fetch a batch, run the jobs one by one, and fail only the job
+        // whose handler threw (pg-boss then completes the rest: its complete() skips jobs no longer active).
+        const b = boss;
+        await b.work(name, { pollingIntervalSeconds: database.kind === 'pglite' ? 1 : 0.5, batchSize: JOB_BATCH_SIZE }, async (jobs) => {
+          for (const job of jobs) {
+            try {
+              await handler(job.data, { id: job.id, queue: name });
+            } catch (err) {
+              log.warn({ err, queue: name, jobId: job.id }, 'job failed');
+              await b.fail(name, job.id, { message: (err as Error)?.message ?? String(err) });
+            }
+          }
         });
       }
       for (const [name, cron] of schedules) await boss.schedule(name, cron);

@@ -55,7 +55,7 @@ export function identityRoutes(app: FastifyInstance, deps: { identity: IdentityS
   }
 
   r.get('/api/v1/auth/me', {
-    config: { permission: 'service:read' },
+    config: { permission: 'profile:read' },
     schema: { tags: ['auth'], operationId: 'currentUser', response: { 200: Me, ...commonErrors } },
   }, async (req) => presentMe(await identity.me(actorOf(req))));
 

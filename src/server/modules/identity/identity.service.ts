@@ -48,7 +48,7 @@ export function createIdentityService(deps: { db: Db; repo: IdentityRepo; audit:
     const passwordHash = input.passwordHash ?? (input.password ? await hashPassword(input.password) : null);
     return db.transaction().execute(async (tx) => {
       if (await repo.emailExists(tx, input.email)) {
-        throw new Conflict('duplicate_email', `A user with the e-mail '${input.email}' already exists.`);
+        throw new Conflict('duplicate_key', `A user with the e-mail '${input.email}' already exists.`, { errors: [{ path: 'email', message: 'already taken' }] });
       }
       const id = newId();
       await repo.insertUser(

@@ -12,6 +12,7 @@ const auditReaders: Role[] = ['admin', 'auditor', 'change_manager', 'release_man
  * services check finer rules (e.g. "only your own token") with the same vocabulary.
  */
 export const PERMISSIONS = {
+  'profile:read': everyone,
   'service:read': everyone,
   'service:create': catalogEditors,
   'service:update': catalogEditors,

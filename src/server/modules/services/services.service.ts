@@ -129,6 +129,10 @@ export function createServicesService(deps: ServicesDeps) {
     async update(actor: Actor, ref: string, patch: ServicePatch, ifMatch?: number | '*'): Promise<Service> {
       assertCan(actor, 'service:update');
       return db.transaction().execute(async (tx) => {
+        // lock order: dependency graph, then the service row, then (last) the audit chain. Taking the row
+        // first deadlocks with a concurrent dependsOn change that holds the graph lock and needs a key-share
+        // lock on this row for its foreign key (a → b and b → a at once).
+        if (patch.dependsOn !== undefined) await repo.lockDependencyGraph(tx);
         const locked = await repo.lock(tx, ref);
         if (!locked) throw new NotFound('Service', ref);
         assertVersion(ifMatch, locked.version, 'The service');
@@ -155,11 +159,11 @@ export function createServicesService(deps: ServicesDeps) {
     async remove(actor: Actor, ref: string, ifMatch?: number | '*'): Promise<void> {
       assertCan(actor, 'service:delete');
       await db.transaction().execute(async (tx) => {
+        await repo.lockDependencyGraph(tx); // before the row lock: see update()
         const locked = await repo.lock(tx, ref);
         if (!locked) throw new NotFound('Service', ref);
         assertVersion(ifMatch, locked.version, 'The service');
         const before = present((await repo.find(tx, locked.id))!);
-        await repo.lockDependencyGraph(tx);
         const reasons: string[] = [];
         const dependents = await repo.dependents(tx, locked.id);
         if (dependents.length) reasons.push(`services that depend on it: ${dependents.join(', ')}`);

@@ -36,9 +36,9 @@ export function teamsRoutes(app: FastifyInstance, deps: { teams: TeamsService })
 
   r.delete('/api/v1/teams/:ref', {
     config: { permission: 'team:delete' },
-    schema: { tags, operationId: 'deleteTeam', params: RefParams, response: { 204: z.null(), ...commonErrors } },
+    schema: { tags, operationId: 'deleteTeam', params: RefParams, headers: IfMatchHeaders, response: { 204: z.null(), ...commonErrors } },
   }, async (req, reply) => {
-    await teams.remove(actorOf(req), req.params.ref);
+    await teams.remove(actorOf(req), req.params.ref, parseIfMatch(req.headers['if-match']));
     return reply.status(204).send(null);
   });
 

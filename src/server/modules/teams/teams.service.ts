@@ -69,11 +69,12 @@ export function createTeamsService(deps: { db: Db; repo: TeamsRepo; audit: Audit
       });
     },
 
-    async remove(actor: Actor, ref: string): Promise<void> {
+    async remove(actor: Actor, ref: string, ifMatch?: number | '*'): Promise<void> {
       assertCan(actor, 'team:delete');
       await db.transaction().execute(async (tx) => {
         const team = await mustFind(ref, tx);
-        await repo.lock(tx, team.id);
+        const locked = (await repo.lock(tx, team.id))!;
+        assertVersion(ifMatch, locked.version, 'The team');
         const owned = await repo.ownedServiceKeys(tx, team.id);
         if (owned.length) {
           throw new Conflict('still_referenced', `The team '${team.key}' still owns services: ${owned.join(', ')}. Give them another owner first.`);
