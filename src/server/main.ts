@@ -13,6 +13,7 @@ import { createJobQueue, type JobQueue } from './jobs/queue.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createAuditRepo } from './modules/audit/audit.repo.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
+import { startAuditSealer } from './modules/audit/audit.sealer.js';
 import { createAuditService } from './modules/audit/audit.service.js';
 import { createEnvironmentsRepo } from './modules/environments/environments.repo.js';
 import { environmentsRoutes } from './modules/environments/environments.routes.js';
@@ -106,6 +107,7 @@ export async function createShipgate(opts: ShipgateOptions): Promise<Shipgate> {
     }
     await app.ready();
     await queue.start({ worker: role !== 'api' });
+    const sealer = startAuditSealer(svc.audit, logger);
 
     await ensureBootstrapAdmin(svc.identity, svc.identityRepo, database.db, config.admin);
     const shouldSeed = config.seedDemo ?? database.kind === 'pglite';
@@ -118,6 +120,7 @@ export async function createShipgate(opts: ShipgateOptions): Promise<Shipgate> {
       async close() {
         ready = false;
         await app.close();
+        await sealer.stop();
         await q.stop();
         if (ownsDatabase) await database.close();
       },

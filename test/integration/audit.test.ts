@@ -20,7 +20,10 @@ describe.each(targets)('audit chain on %s', (kind) => {
   afterAll(async () => t?.close());
 
   const verify = () => t.sg.services.audit.verify();
-  const rows = () => t.sg.database.db.selectFrom('audit_events').selectAll().orderBy('seq').execute();
+  const rows = async () => {
+    await t.sg.services.audit.sealPending({ wait: true });
+    return t.sg.database.db.selectFrom('audit_events').selectAll().orderBy('chain_seq').execute();
+  };
 
   it('stays linear under concurrent writers', async () => {
     const results = await Promise.all(
@@ -30,7 +33,7 @@ describe.each(targets)('audit chain on %s', (kind) => {
     const chain = await rows();
     expect(chain[0]!.prev_hash).toBe(GENESIS_HASH);
     for (let i = 1; i < chain.length; i++) {
-      expect(BigInt(chain[i]!.seq)).toBeGreaterThan(BigInt(chain[i - 1]!.seq));
+      expect(BigInt(chain[i]!.chain_seq!)).toBe(BigInt(chain[i - 1]!.chain_seq!) + 1n);
       expect(chain[i]!.prev_hash).toBe(chain[i - 1]!.hash);
     }
     expect(chain.filter((e) => e.action === 'service.created')).toHaveLength(40);
@@ -44,6 +47,20 @@ describe.each(targets)('audit chain on %s', (kind) => {
       entityType: first!.entity_type, entityId: first!.entity_id, requestId: first!.request_id, diff: first!.diff,
     };
     expect(first!.hash).toBe(chainHash(GENESIS_HASH, event));
+  });
+
+  it('writes events unsealed in the transaction and seals them into the chain right after commit', async () => {
+    const res = await t.request({ method: 'POST', url: '/api/v1/services', body: { key: 'sealed-later', name: 'Sealed later', tier: 3 } });
+    const id = res.json().id;
+    const deadline = Date.now() + 5000;
+    let row;
+    do {
+      row = await t.sg.database.db.selectFrom('audit_events').selectAll().where('entity_id', '=', id).executeTakeFirstOrThrow();
+      if (row.hash) break;
+      await new Promise((r) => setTimeout(r, 50));
+    } while (Date.now() < deadline);
+    expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(row.chain_seq).not.toBeNull();
   });
 
   it('names the first tampered event when a row is edited in the database', async () => {

@@ -101,8 +101,10 @@ export interface AuditEventsTable {
   entity_id: string;
   request_id: string | null;
   diff: Json;
-  prev_hash: string;
-  hash: string;
+  /** null until the sealer links the event into the chain, right after its transaction commits */
+  chain_seq: string | null;
+  prev_hash: string | null;
+  hash: string | null;
 }
 
 export interface IdempotencyKeysTable {

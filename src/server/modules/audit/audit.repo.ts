@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Executor, Tx } from '../../db/tx.js';
 import type { ChainedEvent } from './audit.chain.js';
 
-/** Any constant works; it only has to be the same for every writer of the chain. */
+/** Any constant works; it only has to be the same for every sealer of the chain. */
 const AUDIT_CHAIN_LOCK = 7_410_342_001;
 
 export interface AuditRow {
@@ -16,8 +16,9 @@ export interface AuditRow {
   entity_id: string;
   request_id: string | null;
   diff: unknown;
-  prev_hash: string;
-  hash: string;
+  chain_seq: string | null;
+  prev_hash: string | null;
+  hash: string | null;
 }
 
 export interface AuditFilter {
@@ -31,19 +32,17 @@ export interface AuditFilter {
   limit: number;
 }
 
+export interface Seal {
+  seq: string;
+  chainSeq: string;
+  prevHash: string;
+  hash: string;
+}
+
 export function createAuditRepo() {
   return {
-    /**
-     * Serialises chain appends across every process on the database: the transaction-scoped
-     * advisory lock is held until commit, so the next writer reads this event as its predecessor.
-     */
-    async lockChainHead(tx: Tx): Promise<string | null> {
-      await sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`.execute(tx);
-      const head = await tx.selectFrom('audit_events').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
-      return head?.hash ?? null;
-    },
-
-    async insert(tx: Tx, event: ChainedEvent, prevHash: string, hash: string): Promise<void> {
+    /** Unsealed: no lock, so concurrent writers never wait for each other here. */
+    async insert(tx: Tx, event: ChainedEvent): Promise<void> {
       await tx
         .insertInto('audit_events')
         .values({
@@ -56,10 +55,52 @@ export function createAuditRepo() {
           entity_id: event.entityId,
           request_id: event.requestId,
           diff: JSON.stringify(event.diff),
-          prev_hash: prevHash,
-          hash,
+          chain_seq: null,
+          prev_hash: null,
+          hash: null,
         })
         .execute();
+    },
+
+    /** One sealer at a time across all processes; the others skip instead of queueing. */
+    async tryLockChain(tx: Tx): Promise<boolean> {
+      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${AUDIT_CHAIN_LOCK}) as locked`.execute(tx);
+      return rows[0]!.locked;
+    },
+
+    async lockChain(tx: Tx): Promise<void> {
+      await sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`.execute(tx);
+    },
+
+    async chainHead(tx: Tx): Promise<{ chainSeq: string; hash: string } | null> {
+      const head = await tx
+        .selectFrom('audit_events')
+        .select(['chain_seq', 'hash'])
+        .where('chain_seq', 'is not', null)
+        .orderBy('chain_seq', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return head ? { chainSeq: head.chain_seq!, hash: head.hash! } : null;
+    },
+
+    /** Committed events not yet in the chain, oldest first. */
+    async unsealed(tx: Tx, limit: number): Promise<AuditRow[]> {
+      return (await tx.selectFrom('audit_events').selectAll().where('hash', 'is', null).orderBy('seq').limit(limit).execute()) as AuditRow[];
+    },
+
+    async hasUnsealed(db: Executor): Promise<boolean> {
+      return (await db.selectFrom('audit_events').select('seq').where('hash', 'is', null).limit(1).executeTakeFirst()) !== undefined;
+    },
+
+    /** All seals of a batch in one statement. */
+    async seal(tx: Tx, seals: Seal[]): Promise<void> {
+      if (seals.length === 0) return;
+      const values = sql.join(seals.map((s) => sql`(${s.seq}::bigint, ${s.chainSeq}::bigint, ${s.prevHash}, ${s.hash})`));
+      await sql`
+        update audit_events a set chain_seq = v.chain_seq, prev_hash = v.prev_hash, hash = v.hash
+        from (values ${values}) as v(seq, chain_seq, prev_hash, hash)
+        where a.seq = v.seq and a.hash is null
+      `.execute(tx);
     },
 
     async list(db: Executor, f: AuditFilter): Promise<AuditRow[]> {
@@ -74,15 +115,20 @@ export function createAuditRepo() {
       return (await q.orderBy('seq', 'desc').limit(f.limit).execute()) as AuditRow[];
     },
 
-    /** Walks the chain in order, a batch at a time, so verification of a long chain stays in bounded memory. */
-    async batchAfter(db: Executor, afterSeq: string, size: number): Promise<AuditRow[]> {
+    /** Walks the chain in order, a batch at a time, so verifying a long chain stays in bounded memory. */
+    async chainAfter(db: Executor, afterChainSeq: string, size: number): Promise<AuditRow[]> {
       return (await db
         .selectFrom('audit_events')
         .selectAll()
-        .where('seq', '>', afterSeq)
-        .orderBy('seq', 'asc')
+        .where('chain_seq', '>', afterChainSeq)
+        .orderBy('chain_seq', 'asc')
         .limit(size)
         .execute()) as AuditRow[];
+    },
+
+    async countUnsealed(db: Executor): Promise<number> {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from audit_events where hash is null`.execute(db);
+      return rows[0]!.n;
     },
   };
 }

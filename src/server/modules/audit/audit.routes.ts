@@ -13,7 +13,9 @@ import type { AuditService } from './audit.service.js';
 const AuditEvent = z
   .object({
     id: z.string(), seq: z.string(), at: z.string(), actor: z.object({ id: z.string().nullable(), name: z.string().nullable() }).nullable(),
-    action: z.string(), entityType: z.string(), entityId: z.string(), requestId: z.string().nullable(), diff: z.unknown(), hash: z.string(),
+    action: z.string(), entityType: z.string(), entityId: z.string(), requestId: z.string().nullable(), diff: z.unknown(),
+    chainSeq: z.string().nullable().describe('position in the hash chain; null for the moment between commit and sealing'),
+    hash: z.string().nullable(),
   })
   .meta({ id: 'AuditEvent' });
 
@@ -51,7 +53,7 @@ export function auditRoutes(app: FastifyInstance, deps: { audit: AuditService })
     });
     return toPage(rows, q.limit, (e) => ({ k: e.seq, id: e.id, s: 'seq' }), (e) => ({
       id: e.id, seq: e.seq, at: e.at.toISOString(), actor: e.actor_id || e.actor_name ? { id: e.actor_id, name: e.actor_name } : null,
-      action: e.action, entityType: e.entity_type, entityId: e.entity_id, requestId: e.request_id, diff: e.diff, hash: e.hash,
+      action: e.action, entityType: e.entity_type, entityId: e.entity_id, requestId: e.request_id, diff: e.diff, chainSeq: e.chain_seq, hash: e.hash,
     }));
   });
 

@@ -37,16 +37,45 @@ export function diffOf(before?: Record<string, unknown> | null, after?: Record<s
 
 const toJsonSafe = (value: unknown): unknown => JSON.parse(JSON.stringify(value ?? null));
 
+const SEAL_BATCH = 500;
+
 export function createAuditService(deps: { repo: AuditRepo; clock: Clock; db: Db }) {
-  const { repo, clock } = deps;
+  const { repo, clock, db } = deps;
+
+  /**
+   * Links committed, unsealed events into the chain in the order the sealer sees them. Returns
+   * how many it sealed; 0 when another process holds the chain (it will seal them) or none wait.
+   */
+  async function sealPending(opts: { wait?: boolean } = {}): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const sealed = await db.transaction().execute(async (tx) => {
+        if (opts.wait) await repo.lockChain(tx);
+        else if (!(await repo.tryLockChain(tx))) return 0;
+        const pending = await repo.unsealed(tx, SEAL_BATCH);
+        if (pending.length === 0) return 0;
+        const head = await repo.chainHead(tx);
+        let prev = head?.hash ?? GENESIS_HASH;
+        let position = BigInt(head?.chainSeq ?? '0');
+        const seals = pending.map((row) => {
+          position += 1n;
+          const hash = chainHash(prev, eventOf(row));
+          const seal = { seq: row.seq, chainSeq: position.toString(), prevHash: prev, hash };
+          prev = hash;
+          return seal;
+        });
+        await repo.seal(tx, seals);
+        return seals.length;
+      });
+      total += sealed;
+      if (sealed < SEAL_BATCH) return total;
+    }
+  }
 
   return {
-    /**
-     * Appends to the chain inside the caller's transaction. Call it last in the transaction:
-     * the chain lock is held from here to commit.
-     */
+    /** Appends an unsealed event inside the caller's transaction: it commits or rolls back with the change. */
     async record(tx: Tx, actor: Actor, entry: AuditEntry): Promise<void> {
-      const event: ChainedEvent = {
+      await repo.insert(tx, {
         id: newId(),
         at: clock.now().toISOString(),
         actorId: actor.id,
@@ -56,50 +85,59 @@ export function createAuditService(deps: { repo: AuditRepo; clock: Clock; db: Db
         entityId: entry.entityId,
         requestId: actor.requestId,
         diff: toJsonSafe(diffOf(entry.before, entry.after)),
-      };
-      const prev = (await repo.lockChainHead(tx)) ?? GENESIS_HASH;
-      await repo.insert(tx, event, prev, chainHash(prev, event));
+      });
     },
+
+    sealPending,
+
+    hasUnsealed: () => repo.hasUnsealed(db),
 
     async list(actor: Actor, filter: AuditFilter): Promise<AuditRow[]> {
       assertCan(actor, 'audit:read');
-      return repo.list(deps.db, filter);
+      return repo.list(db, filter);
     },
 
-    /** Recomputes every hash from the stored columns; the first mismatch is where tampering happened. */
-    async verify(db: Executor = deps.db, batchSize = 1000): Promise<VerifyResult> {
+    /**
+     * Seals what is pending, then recomputes every hash from the stored columns in chain order;
+     * the first mismatch is where tampering happened.
+     */
+    async verify(executor: Executor = db, batchSize = 1000): Promise<VerifyResult> {
+      await sealPending({ wait: true });
       let prev = GENESIS_HASH;
-      let afterSeq = '0';
+      let afterChainSeq = '0';
       let checked = 0;
       for (;;) {
-        const rows = await repo.batchAfter(db, afterSeq, batchSize);
+        const rows = await repo.chainAfter(executor, afterChainSeq, batchSize);
         for (const row of rows) {
-          const reason = checkRow(row, prev);
+          const reason = checkRow(row, prev, BigInt(afterChainSeq) + 1n);
           if (reason) return { ok: false, checked, firstInvalid: { seq: row.seq, id: row.id, reason } };
-          prev = row.hash;
+          prev = row.hash!;
+          afterChainSeq = row.chain_seq!;
           checked++;
         }
         if (rows.length < batchSize) return { ok: true, checked, firstInvalid: null };
-        afterSeq = rows[rows.length - 1]!.seq;
       }
     },
   };
 }
 
-function checkRow(row: AuditRow, expectedPrev: string): string | null {
-  if (row.prev_hash !== expectedPrev) return 'prev_hash does not match the hash of the preceding event (an event was removed, inserted or reordered)';
-  const recomputed = chainHash(row.prev_hash, {
-    id: row.id,
-    at: row.at.toISOString(),
-    actorId: row.actor_id,
-    actorName: row.actor_name,
-    action: row.action,
-    entityType: row.entity_type,
-    entityId: row.entity_id,
-    requestId: row.request_id,
-    diff: row.diff,
-  });
-  return recomputed === row.hash ? null : 'the event content does not match its hash (the row was modified)';
+const eventOf = (row: AuditRow): ChainedEvent => ({
+  id: row.id,
+  at: row.at.toISOString(),
+  actorId: row.actor_id,
+  actorName: row.actor_name,
+  action: row.action,
+  entityType: row.entity_type,
+  entityId: row.entity_id,
+  requestId: row.request_id,
+  diff: row.diff,
+});
+
+function checkRow(row: AuditRow, expectedPrev: string, expectedPosition: bigint): string | null {
+  if (BigInt(row.chain_seq!) !== expectedPosition || row.prev_hash !== expectedPrev) {
+    return 'prev_hash does not match the hash of the preceding event (an event was removed, inserted or reordered)';
+  }
+  return chainHash(row.prev_hash, eventOf(row)) === row.hash ? null : 'the event content does not match its hash (the row was modified)';
 }
 
 export type AuditService = ReturnType<typeof createAuditService>;
