@@ -81,10 +81,6 @@ export function createServicesRepo() {
       return tx.selectFrom('services as s').select(['s.id', 's.version']).where(byRef(ref)).forUpdate().executeTakeFirst();
     },
 
-    async keyExists(db: Executor, key: string): Promise<boolean> {
-      return (await db.selectFrom('services').select('id').where('key', '=', key).executeTakeFirst()) !== undefined;
-    },
-
     /** Resolves ids or keys; returns the refs that match nothing too. */
     async resolveRefs(db: Executor, refs: string[]): Promise<{ found: Map<string, string>; missing: string[] }> {
       const found = new Map<string, string>();

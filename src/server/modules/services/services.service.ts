@@ -2,6 +2,7 @@ import type { Db, Tx } from '../../db/tx.js';
 import type { Clock } from '../../lib/clock.js';
 import { Conflict, Invalid, NotFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
+import { isUniqueViolation } from '../../db/errors.js';
 import { toPage, type Page } from '../../lib/cursor.js';
 import { cursorFor } from '../../lib/keyset.js';
 import { assertVersion } from '../../lib/versioning.js';
@@ -107,9 +108,6 @@ export function createServicesService(deps: ServicesDeps) {
     async create(actor: Actor, input: ServiceCreate): Promise<Service> {
       assertCan(actor, 'service:create');
       return db.transaction().execute(async (tx) => {
-        if (await repo.keyExists(tx, input.key)) {
-          throw new Conflict('duplicate_key', `A service with the key '${input.key}' already exists.`, { errors: [{ path: 'key', message: 'already taken' }] });
-        }
         await assertTeam(tx, input.ownerTeamId);
         const id = newId();
         const now = clock.now();
@@ -117,7 +115,15 @@ export function createServicesService(deps: ServicesDeps) {
           name: input.name, description: input.description ?? '', tier: input.tier,
           owner_team_id: input.ownerTeamId ?? null, governance_profile: input.governanceProfile ?? null,
         };
-        await repo.insert(tx, id, input.key, values, now);
+        try {
+          await repo.insert(tx, id, input.key, values, now);
+        } catch (err) {
+          // the unique index decides (no check-then-insert race); the transaction is aborted either way
+          if (isUniqueViolation(err, 'services_key_key')) {
+            throw new Conflict('duplicate_key', `A service with the key '${input.key}' already exists.`, { errors: [{ path: 'key', message: 'already taken' }] });
+          }
+          throw err;
+        }
         if (input.dependsOn?.length) await repo.setDependencies(tx, id, await resolveDependencies(tx, id, input.key, input.dependsOn));
         const created = present((await repo.find(tx, id))!);
         await emit(tx, actor, 'service.created', created);
