@@ -124,8 +124,14 @@ export function createServicesService(deps: ServicesDeps) {
           }
           throw err;
         }
+        const hasRefs = Boolean(input.dependsOn?.length || input.ownerTeamId);
         if (input.dependsOn?.length) await repo.setDependencies(tx, id, await resolveDependencies(tx, id, input.key, input.dependsOn));
-        const created = present((await repo.find(tx, id))!);
+        // without references everything is known here: skip the round trip of reading it back
+        const created = present(
+          hasRefs
+            ? (await repo.find(tx, id))!
+            : { id, key: input.key, ...values, version: 1, created_at: now, updated_at: now, owner_team: null, depends_on: [] },
+        );
         await emit(tx, actor, 'service.created', created);
         await audit.record(tx, actor, { action: 'service.created', entityType: 'service', entityId: id, after: auditView(created) });
         return created;
