@@ -1,0 +1,182 @@
+import {
+  createRootRouteWithContext,
+  createRoute,
+  createRouter,
+  lazyRouteComponent,
+  Outlet,
+  redirect,
+} from '@tanstack/react-router';
+import type { QueryClient } from '@tanstack/react-query';
+import { isApiError, setUnauthorizedHandler } from '../api/client';
+import { queryClient } from '../queryClient';
+import { meQueryOptions, safeRedirect } from '../features/auth/session';
+import { AppLayout } from '../components/AppLayout';
+import { RouteError, RouteNotFound, RoutePending } from '../components/RouteStates';
+import { validateAuditSearch, validateServicesSearch, validateSignInSearch } from './search';
+
+interface RouterContext {
+  queryClient: QueryClient;
+}
+
+const rootRoute = createRootRouteWithContext<RouterContext>()({
+  component: Outlet,
+  notFoundComponent: RouteNotFound,
+});
+
+const signInRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'sign-in',
+  validateSearch: validateSignInSearch,
+  beforeLoad: async ({ context, search }) => {
+    // Already signed in? Go where the user wanted to be.
+    const user = await context.queryClient.ensureQueryData(meQueryOptions).catch(() => null);
+    if (user) throw redirect({ href: safeRedirect(search.redirect), replace: true });
+  },
+  component: lazyRouteComponent(() => import('../features/auth/SignInPage'), 'SignInPage'),
+});
+
+/** Everything below requires a session; the current user is loaded before any page renders. */
+const authedRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  id: 'authed',
+  beforeLoad: async ({ context, location }) => {
+    try {
+      await context.queryClient.ensureQueryData(meQueryOptions);
+    } catch (error) {
+      if (isApiError(error, 401)) {
+        throw redirect({ to: '/sign-in', search: { redirect: location.href }, replace: true });
+      }
+      throw error;
+    }
+  },
+  component: AppLayout,
+});
+
+const placeholders = () => import('../features/placeholders/AreaPage');
+
+function page(path: string, component: ReturnType<typeof lazyRouteComponent>) {
+  return createRoute({ getParentRoute: () => authedRoute, path, component });
+}
+
+const dashboardRoute = page('/', lazyRouteComponent(placeholders, 'DashboardPage'));
+const releasesRoute = page('releases', lazyRouteComponent(placeholders, 'ReleasesPage'));
+const calendarRoute = page('calendar', lazyRouteComponent(placeholders, 'CalendarPage'));
+const changesRoute = page('changes', lazyRouteComponent(placeholders, 'ChangesPage'));
+const approvalsRoute = page('approvals', lazyRouteComponent(placeholders, 'ApprovalsPage'));
+const environmentsAreaRoute = page('environments', lazyRouteComponent(placeholders, 'EnvironmentsAreaPage'));
+const deploymentsRoute = page('deployments', lazyRouteComponent(placeholders, 'DeploymentsPage'));
+const metricsRoute = page('metrics', lazyRouteComponent(placeholders, 'MetricsPage'));
+const integrationsRoute = page('integrations', lazyRouteComponent(placeholders, 'IntegrationsPage'));
+const policiesRoute = page('policies', lazyRouteComponent(placeholders, 'PoliciesPage'));
+
+const auditRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: 'audit',
+  validateSearch: validateAuditSearch,
+  component: lazyRouteComponent(() => import('../features/audit/AuditPage'), 'AuditPage'),
+});
+
+const servicesRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: 'catalog/services',
+  validateSearch: validateServicesSearch,
+  component: lazyRouteComponent(() => import('../features/services/ServicesPage'), 'ServicesPage'),
+});
+
+const catalogEnvironmentsRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: 'catalog/environments',
+  component: lazyRouteComponent(() => import('../features/environments/EnvironmentsPage'), 'EnvironmentsPage'),
+});
+
+const teamsRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: 'catalog/teams',
+  component: lazyRouteComponent(() => import('../features/teams/TeamsPage'), 'TeamsPage'),
+});
+
+const tokensRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: 'settings/tokens',
+  component: lazyRouteComponent(() => import('../features/tokens/TokensPage'), 'TokensPage'),
+});
+
+// Short aliases so /services etc. also work.
+const servicesAlias = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'services',
+  beforeLoad: () => {
+    throw redirect({ to: '/catalog/services', replace: true });
+  },
+});
+const teamsAlias = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'teams',
+  beforeLoad: () => {
+    throw redirect({ to: '/catalog/teams', replace: true });
+  },
+});
+const settingsAlias = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'settings',
+  beforeLoad: () => {
+    throw redirect({ to: '/settings/tokens', replace: true });
+  },
+});
+
+const routeTree = rootRoute.addChildren([
+  signInRoute,
+  servicesAlias,
+  teamsAlias,
+  settingsAlias,
+  authedRoute.addChildren([
+    dashboardRoute,
+    releasesRoute,
+    calendarRoute,
+    changesRoute,
+    approvalsRoute,
+    environmentsAreaRoute,
+    deploymentsRoute,
+    metricsRoute,
+    integrationsRoute,
+    policiesRoute,
+    auditRoute,
+    servicesRoute,
+    catalogEnvironmentsRoute,
+    teamsRoute,
+    tokensRoute,
+  ]),
+]);
+
+export const router = createRouter({
+  routeTree,
+  context: { queryClient },
+  defaultPreload: 'intent',
+  // Data freshness is TanStack Query's job, not the router's.
+  defaultPreloadStaleTime: 0,
+  defaultPendingComponent: RoutePending,
+  defaultPendingMs: 250,
+  defaultErrorComponent: RouteError,
+  defaultNotFoundComponent: RouteNotFound,
+  scrollRestoration: true,
+});
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: typeof router;
+  }
+}
+
+/** Any 401 outside the sign-in flow: forget cached data and go to sign-in, coming back afterwards. */
+export function installUnauthorizedRedirect(): void {
+  setUnauthorizedHandler(() => {
+    const { pathname, search, hash } = window.location;
+    if (pathname === '/sign-in') return;
+    queryClient.clear();
+    void router.navigate({
+      to: '/sign-in',
+      search: { redirect: `${pathname}${search}${hash}` },
+      replace: true,
+    });
+  });
+}
