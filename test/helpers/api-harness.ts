@@ -30,7 +30,8 @@ const TABLES = {
   services: sql`select * from services`,
   service_dependencies: sql`select * from service_dependencies`,
   environments: sql`select * from environments`,
-  audit_events: sql`select seq, id, hash from audit_events`,
+  // the sealer fills chain_seq/prev_hash/hash in the background after commit: only the events count
+  audit_events: sql`select seq, id, at, actor_id, action, entity_type, entity_id, diff from audit_events`,
   idempotency_keys: sql`select * from idempotency_keys`,
   rate_limits: sql`select * from rate_limits`,
   outbox_jobs: sql`select id from pgboss.job where name = 'domain-events'`,

@@ -98,10 +98,11 @@ async function registerWeb(app: FastifyInstance, webDir: string | null): Promise
   const hasWeb = index !== null && fs.existsSync(index);
   if (hasWeb) await app.register(fastifyStatic, { root: webDir!, wildcard: false, index: false });
   app.setNotFoundHandler((request, reply) => {
-    const isApi = request.url.startsWith('/api/') || request.url === '/api';
-    if (!isApi && hasWeb && request.method === 'GET' && !path.extname(request.url.split('?')[0]!)) {
+    const pathname = request.url.split('?')[0]!;
+    const isApi = pathname === '/api' || pathname.startsWith('/api/');
+    if (!isApi && hasWeb && request.method === 'GET' && !path.extname(pathname)) {
       return reply.type('text/html').sendFile('index.html');
     }
-    return sendProblem(reply, problem(404, 'not_found', 'Not found', `No route ${request.method} ${request.url.split('?')[0]}.`));
+    return sendProblem(reply, problem(404, 'not_found', 'Not found', `No route ${request.method} ${pathname}.`));
   });
 }
