@@ -35,6 +35,26 @@ async function createQueueOnce(boss: PgBoss, name: string): Promise<void> {
   }
 }
 
+/**
+ * Nodes starting together on a new database race to install pg-boss's schema. pg-boss tolerates
+ * "already exists" but not the catalog's unique violation (23505) or a deadlock (40P01) that the
+ * same race can produce; the winner has installed everything, so a fresh instance starts cleanly.
+ */
+async function startWithRetry(create: () => PgBoss): Promise<PgBoss> {
+  for (let attempt = 1; ; attempt++) {
+    const boss = create();
+    try {
+      await boss.start();
+      return boss;
+    } catch (err) {
+      await boss.stop({ graceful: false, wait: false }).catch(() => undefined);
+      const code = (err as { code?: string }).code;
+      if (!(code === '23505' || code === '40P01') || attempt >= 5) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt + Math.random() * 200));
+    }
+  }
+}
+
 /** pg-boss runs its SQL through the transaction, so the job commits or rolls back with it. */
 const onTransaction = (tx: Tx): PgBoss.Db => ({
   executeSql: async (text, values) => ({ rows: (await tx.executeQuery(CompiledQuery.raw(text, values))).rows as any[] }),
@@ -51,17 +71,19 @@ export function createJobQueue(database: Database, log: Logger, queues: readonly
 
   return {
     async start({ worker }) {
-      boss = new PgBoss({
-        db: { executeSql: (text, values) => database.executeRaw(text, values) },
-        schema: 'pgboss',
-        // only workers run maintenance and cron: API-only nodes just send
-        supervise: worker,
-        schedule: worker,
-        migrate: true,
-        ...RETRY,
+      boss = await startWithRetry(() => {
+        const b = new PgBoss({
+          db: { executeSql: (text, values) => database.executeRaw(text, values) },
+          schema: 'pgboss',
+          // only workers run maintenance and cron: API-only nodes just send
+          supervise: worker,
+          schedule: worker,
+          migrate: true,
+          ...RETRY,
+        });
+        b.on('error', (err) => log.error({ err }, 'job queue error'));
+        return b;
       });
-      boss.on('error', (err) => log.error({ err }, 'job queue error'));
-      await boss.start();
       for (const name of new Set([...queues, ...handlers.keys(), ...schedules.keys()])) {
         await createQueueOnce(boss, name);
       }
