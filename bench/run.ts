@@ -15,6 +15,7 @@
  *   BENCH_CPU_PROF_DIR      if set, the Shipgate write-benchmark process runs with --cpu-prof into this dir
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -144,6 +145,13 @@ async function idleMemory(child: Child) {
   return m;
 }
 
+/** The Node flags `npm start` gives the server, read from package.json so the bench measures what users run. */
+function npmStartNodeFlags(): string[] {
+  const script = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const m = /node((?:\s+--[\w-]+(?:=\S+)?)*)\s+bin\/shipgate\.js/.exec(script);
+  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
+}
+
 async function startup(): Promise<void> {
   // baseline: a bare Node HTTP server, started and polled the same way as Shipgate
   const basePort = await freePort();
@@ -159,7 +167,9 @@ async function startup(): Promise<void> {
   const port = await freePort();
   const env = childEnv({ SHIPGATE_DATA_DIR: dataDir, SHIPGATE_PORT: String(port), SHIPGATE_HOST: '127.0.0.1', SHIPGATE_LOG_LEVEL: 'silent' });
 
-  const cold = await startAndTime([SHIPGATE, 'serve'], env, port, 120_000);
+  const flags = npmStartNodeFlags();
+  say(`start: node flags as in npm start: ${flags.join(' ') || '(none)'}`);
+  const cold = await startAndTime([...flags, SHIPGATE, 'serve'], env, port, 120_000);
   const selfReported = /ready on \S+ in (\d+) ms/.exec(cold.child.output())?.[1];
   say(
     `start shipgate embedded, new data dir (spawn → /readyz 200): ${ms(cold.ms)} ms = ${ratio(cold.ms / baseline.ms)}× bare` +
@@ -168,7 +178,7 @@ async function startup(): Promise<void> {
   const coldMem = await idleMemory(cold.child);
   await stopProcess(cold.child.proc, 15_000);
 
-  const warm = await startAndTime([SHIPGATE, 'serve'], env, port, 60_000);
+  const warm = await startAndTime([...flags, SHIPGATE, 'serve'], env, port, 60_000);
   say(`start shipgate embedded, existing data dir (warm restart): ${ms(warm.ms)} ms = ${ratio(warm.ms / baseline.ms)}× bare; goal < ${COLD_START_GOAL_MS} ms: ${met(warm.ms < COLD_START_GOAL_MS)}`);
   const warmMem = await idleMemory(warm.child);
   await stopProcess(warm.child.proc, 15_000);

@@ -2,14 +2,14 @@
 // this checkout when it is missing or stale, and is a quick no-op otherwise.
 //  - dist/web: the web UI (vite build)
 //  - dist/server/cli.mjs: the server and CLI bundled (plain node starts faster and smaller than tsx)
-//  - dist/pglite-template-*.tar.gz: a migrated empty embedded database, so first start skips initdb
+//  - dist/pglite-template-*: a migrated empty embedded database (directory and tarball), so first start skips initdb
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildTemplate } from '../src/server/db/embedded-template.js';
-import { templateFile } from '../src/server/db/template-file.js';
+import { embeddedTemplate, templateIsBuilt } from '../src/server/db/template-file.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bestEffort = process.argv.includes('--best-effort');
@@ -50,11 +50,12 @@ async function bundleServerIfStale() {
 }
 
 async function buildTemplateIfMissing() {
-  const file = templateFile();
-  if (fs.existsSync(file)) return;
+  const template = embeddedTemplate();
+  if (templateIsBuilt(template)) return;
   console.log('Preparing the embedded database template…');
-  for (const old of fs.readdirSync(path.dirname(file)).filter((f) => f.startsWith('pglite-template-'))) fs.rmSync(path.join(path.dirname(file), old));
-  await buildTemplate(file);
+  const dist = path.dirname(template.dir);
+  for (const old of fs.readdirSync(dist).filter((f) => f.startsWith('pglite-template-'))) fs.rmSync(path.join(dist, old), { recursive: true, force: true });
+  await buildTemplate(template);
 }
 
 try {

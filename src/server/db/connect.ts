@@ -4,15 +4,15 @@ import { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.js';
-import { readTemplate } from './template-file.js';
+import { embeddedTemplate, templateIsBuilt, type EmbeddedTemplate } from './template-file.js';
 import { textParsers, pgTypes } from './parsers.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { DB } from './schema.js';
 
 export type DatabaseTarget =
   | { kind: 'pg'; url: string; poolSize?: number }
-  /** `template`: a data-directory dump to start a new database from (skips initdb); null for none. */
-  | { kind: 'pglite'; dataDir: string | null; template?: Blob | null };
+  /** `template`: what a new database starts from instead of initdb (default: the prepared one, if built); null for none. */
+  | { kind: 'pglite'; dataDir: string | null; template?: EmbeddedTemplate | null };
 
 /**
  * Embedded PostgreSQL settings: shared_buffers 16 MB instead of 128 MB keeps the idle process far
@@ -35,7 +35,8 @@ export interface Database {
 
 export async function connectDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'pg') return connectPostgres(target.url, target.poolSize ?? 10);
-  return connectPGlite(target.dataDir, target.template === undefined ? readTemplate() : target.template);
+  const template = target.template === undefined ? embeddedTemplate() : target.template;
+  return connectPGlite(target.dataDir, template && templateIsBuilt(template) ? template : null);
 }
 
 function connectPostgres(url: string, max: number): Database {
@@ -57,15 +58,17 @@ function connectPostgres(url: string, max: number): Database {
   };
 }
 
-async function connectPGlite(dataDir: string | null, template: Blob | null | undefined): Promise<Database> {
+async function connectPGlite(dataDir: string | null, template: EmbeddedTemplate | null): Promise<Database> {
   const lock = dataDir ? lockDataDir(dataDir) : null;
   const pgdata = dataDir ? path.join(dataDir, 'pgdata') : null;
-  const isNew = !pgdata || !fs.existsSync(path.join(pgdata, 'PG_VERSION'));
   let pglite: PGlite;
   try {
+    const isNew = !pgdata || !fs.existsSync(path.join(pgdata, 'PG_VERSION'));
+    if (isNew && pgdata && template) fs.cpSync(template.dir, pgdata, { recursive: true });
+    const memoryTemplate = isNew && !pgdata && template ? new Blob([fs.readFileSync(template.tarball)]) : undefined;
     pglite = await PGlite.create({
       ...(pgdata ? { dataDir: pgdata } : {}),
-      ...(isNew && template ? { loadDataDir: template } : {}),
+      ...(memoryTemplate ? { loadDataDir: memoryTemplate } : {}),
       postgresqlconf: EMBEDDED_CONF,
       parsers: Object.fromEntries(Object.entries(textParsers).map(([oid, parse]) => [oid, (t: string) => parse(t)])),
     });

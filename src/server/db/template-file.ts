@@ -5,11 +5,18 @@ import { projectRoot } from '../lib/paths.js';
 import { migrationNames } from './migrate.js';
 
 /**
- * A new embedded database would run initdb in WASM at first start (several seconds, ~800 MB peak).
- * Instead, `npm install` prepares a migrated template once and first start unpacks it (< 1 s).
- * The file name carries a fingerprint of what it contains, so an upgrade builds a fresh one and a
- * stale template is never used; without a template, first start falls back to initdb.
+ * A new embedded database would run initdb in WASM at first start (seconds, ~800 MB peak).
+ * Instead, `npm install` prepares an empty, migrated database once, in two forms:
+ *  - a data directory, copied as plain files into a new SHIPGATE_DATA_DIR: PGlite then opens an
+ *    existing database, so a first start costs what a restart costs (time and memory);
+ *  - a tarball, loaded into in-memory databases (tests).
+ * The names carry a fingerprint of what they contain: an upgrade builds fresh ones and a stale
+ * template is never used. Without a template, PGlite falls back to initdb.
  */
+export interface EmbeddedTemplate {
+  dir: string;
+  tarball: string;
+}
 
 function packageVersion(name: string): string {
   try {
@@ -19,15 +26,13 @@ function packageVersion(name: string): string {
   }
 }
 
-export function templateFile(dir = path.join(projectRoot(), 'dist')): string {
+export function embeddedTemplate(dist = path.join(projectRoot(), 'dist')): EmbeddedTemplate {
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ migrations: migrationNames, pglite: packageVersion('@electric-sql/pglite'), pgboss: packageVersion('pg-boss') }))
     .digest('hex')
     .slice(0, 12);
-  return path.join(dir, `pglite-template-${fingerprint}.tar.gz`);
+  const base = path.join(dist, `pglite-template-${fingerprint}`);
+  return { dir: base, tarball: `${base}.tar.gz` };
 }
 
-export function readTemplate(file = templateFile()): Blob | undefined {
-  return fs.existsSync(file) ? new Blob([fs.readFileSync(file)]) : undefined;
-}
-
+export const templateIsBuilt = (t: EmbeddedTemplate): boolean => fs.existsSync(path.join(t.dir, 'PG_VERSION')) && fs.existsSync(t.tarball);
