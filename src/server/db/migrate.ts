@@ -2,11 +2,13 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './connect.js';
 import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_audit_sealing.js';
+import * as m0003 from './migrations/0003_releases.js';
 
 /** Migrations are listed explicitly so they bundle and run the same from source or a build. */
 const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_audit_sealing': m0002,
+  '0003_releases': m0003,
 };
 
 export const migrationNames = Object.keys(migrations);

@@ -125,6 +125,163 @@ export interface RateLimitsTable {
   hits: number;
 }
 
+export type ReleaseType = 'enterprise' | 'project' | 'independent';
+export type ReleaseStatus = 'draft' | 'planned' | 'in_progress' | 'released' | 'canceled';
+export type GateStatus = 'pending' | 'passed' | 'failed' | 'waived';
+export type CriterionKind = 'all_scope_done' | 'no_open_blockers' | 'change_approved' | 'deployment_succeeded' | 'manual_signoff' | 'custom_check';
+export type StatusCategory = 'todo' | 'in_progress' | 'done';
+
+export interface ReleaseTemplatesTable {
+  id: string;
+  key: string;
+  name: string;
+  description: string;
+  template_version: Generated<number>;
+  definition: Json;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ReleaseTemplateVersionsTable {
+  template_id: string;
+  template_version: number;
+  definition: Json;
+  created_by: string | null;
+  created_at: CreatedAt;
+}
+
+export interface ReleasesTable {
+  id: string;
+  key: string;
+  name: string;
+  release_version: string;
+  type: ReleaseType;
+  parent_id: string | null;
+  status: Generated<ReleaseStatus>;
+  owner_team_id: string | null;
+  description: string;
+  planned_start: Date | null;
+  planned_end: Date | null;
+  actual_start: Date | null;
+  actual_end: Date | null;
+  planned_at: Date | null;
+  template_id: string | null;
+  template_version: number | null;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ReleaseServicesTable {
+  release_id: string;
+  service_id: string;
+  service_version: string | null;
+}
+
+export interface ReleaseDependenciesTable {
+  release_id: string;
+  depends_on_id: string;
+}
+
+export interface ReleaseTransitionRulesTable {
+  release_type: ReleaseType;
+  from_status: ReleaseStatus;
+  to_status: ReleaseStatus;
+  roles: string[];
+}
+
+export interface ReleasePhasesTable {
+  id: string;
+  release_id: string;
+  key: string;
+  name: string;
+  position: number;
+  planned_start: Date | null;
+  planned_end: Date | null;
+  actual_start: Date | null;
+  actual_end: Date | null;
+  version: Generated<number>;
+}
+
+export interface ReleasePhaseEnvironmentsTable {
+  phase_id: string;
+  environment_id: string;
+}
+
+export interface ReleaseGatesTable {
+  id: string;
+  release_id: string;
+  key: string;
+  name: string;
+  after_phase_id: string | null;
+  planned_at: Date | null;
+  status: Generated<GateStatus>;
+  approver_team_id: string | null;
+  quorum: Generated<number>;
+  pushed_from_gate_id: string | null;
+  waiver_reason: string | null;
+  waived_by: string | null;
+  waived_at: Date | null;
+  evaluated_at: Date | null;
+  version: Generated<number>;
+}
+
+export interface GateCriteriaTable {
+  id: string;
+  gate_id: string;
+  position: number;
+  kind: CriterionKind;
+  config: Json<Record<string, unknown>>;
+  status: Generated<'pending' | 'passed' | 'failed'>;
+  detail: Generated<string>;
+  evaluated_at: Date | null;
+}
+
+export interface GateSignoffsTable {
+  gate_id: string;
+  user_id: string;
+  decision: 'approve' | 'reject';
+  comment: string;
+  decided_at: Timestamp;
+}
+
+export interface CustomCheckReportsTable {
+  criterion_id: string;
+  value: string | null; // numeric → string
+  passed: boolean;
+  detail: string;
+  reported_by: string | null;
+  reported_at: Timestamp;
+}
+
+export interface WorkItemsTable {
+  id: string;
+  source: string;
+  external_key: string;
+  url: string | null;
+  type: string;
+  title: string;
+  status_category: StatusCategory;
+  status: string;
+  assignee: string | null;
+  blocking: boolean;
+  release_id: string | null;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ReleaseScopeChangesTable {
+  id: string;
+  release_id: string;
+  work_item_id: string | null;
+  change: 'added' | 'removed';
+  scope_creep: boolean;
+  actor_id: string | null;
+  at: Timestamp;
+}
+
 export interface DB {
   teams: TeamsTable;
   users: UsersTable;
@@ -138,4 +295,18 @@ export interface DB {
   audit_events: AuditEventsTable;
   idempotency_keys: IdempotencyKeysTable;
   rate_limits: RateLimitsTable;
+  release_templates: ReleaseTemplatesTable;
+  release_template_versions: ReleaseTemplateVersionsTable;
+  releases: ReleasesTable;
+  release_services: ReleaseServicesTable;
+  release_dependencies: ReleaseDependenciesTable;
+  release_transition_rules: ReleaseTransitionRulesTable;
+  release_phases: ReleasePhasesTable;
+  release_phase_environments: ReleasePhaseEnvironmentsTable;
+  release_gates: ReleaseGatesTable;
+  gate_criteria: GateCriteriaTable;
+  gate_signoffs: GateSignoffsTable;
+  custom_check_reports: CustomCheckReportsTable;
+  work_items: WorkItemsTable;
+  release_scope_changes: ReleaseScopeChangesTable;
 }

@@ -26,9 +26,16 @@ function packageVersion(name: string): string {
   }
 }
 
+/** The migrations' source text, so that editing an unreleased migration also makes a new template. */
+function migrationSources(): string[] {
+  const dir = path.join(projectRoot(), 'src/server/db/migrations');
+  if (!fs.existsSync(dir)) return migrationNames;
+  return fs.readdirSync(dir).sort().map((f) => `${f}:${createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex')}`);
+}
+
 export function embeddedTemplate(dist = path.join(projectRoot(), 'dist')): EmbeddedTemplate {
   const fingerprint = createHash('sha256')
-    .update(JSON.stringify({ migrations: migrationNames, pglite: packageVersion('@electric-sql/pglite'), pgboss: packageVersion('pg-boss') }))
+    .update(JSON.stringify({ migrations: migrationSources(), pglite: packageVersion('@electric-sql/pglite'), pgboss: packageVersion('pg-boss') }))
     .digest('hex')
     .slice(0, 12);
   const base = path.join(dist, `pglite-template-${fingerprint}`);

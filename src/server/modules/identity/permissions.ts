@@ -6,6 +6,7 @@ export type Role = (typeof ROLES)[number];
 const everyone = ROLES;
 const catalogEditors: Role[] = ['admin', 'release_manager'];
 const auditReaders: Role[] = ['admin', 'auditor', 'change_manager', 'release_manager'];
+const releaseManagers: Role[] = ['admin', 'release_manager'];
 
 /**
  * The permission map: which roles hold which permission. Routes name the permission they need;
@@ -32,6 +33,21 @@ export const PERMISSIONS = {
   'token:create': everyone,
   'token:revoke': everyone,
   'token:manage_all': ['admin'],
+  'release:read': everyone,
+  'release:create': releaseManagers,
+  'release:update': releaseManagers,
+  'release:delete': releaseManagers,
+  // which role may make which status transition is configured per release type (release_transition_rules)
+  'release:transition': releaseManagers,
+  'release_rules:manage': ['admin'],
+  'release_template:read': everyone,
+  'release_template:write': releaseManagers,
+  'gate:signoff': ['admin', 'release_manager', 'change_manager', 'approver'],
+  'gate:waive': ['admin', 'release_manager', 'change_manager'],
+  'gate:report_check': ['admin', 'release_manager', 'developer'],
+  'work_item:read': everyone,
+  'work_item:write': ['admin', 'release_manager', 'developer'],
+  'calendar:read': everyone,
   'audit:read': auditReaders,
   'audit:verify': ['admin', 'auditor'],
 } as const satisfies Record<string, readonly Role[]>;
