@@ -6,7 +6,8 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 
 const EnvSchema = z.object({
   SHIPGATE_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  SHIPGATE_HOST: z.string().default('0.0.0.0'),
+  // loopback by default: a fresh install has demo users with a published password
+  SHIPGATE_HOST: z.string().default('127.0.0.1'),
   SHIPGATE_DATA_DIR: z.string().default('.shipgate'),
   SHIPGATE_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   SHIPGATE_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),

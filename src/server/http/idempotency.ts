@@ -6,7 +6,7 @@ import { canonicalJson } from '../lib/canonical-json.js';
 import { Conflict, Invalid } from '../lib/errors.js';
 
 const HEADER = 'idempotency-key';
-export const IDEMPOTENCY_TTL_HOURS = 24;
+import { IDEMPOTENCY_TTL_HOURS } from '../lib/retention.js';
 /** A claim whose request never finished (crashed process) can be retried after this long. */
 const STALE_CLAIM_MS = 60_000;
 

@@ -1,6 +1,6 @@
 import type { Db } from '../db/tx.js';
 import type { Clock } from '../lib/clock.js';
-import { IDEMPOTENCY_TTL_HOURS } from '../http/idempotency.js';
+import { IDEMPOTENCY_TTL_HOURS } from '../lib/retention.js';
 
 export const HOUSEKEEPING_QUEUE = 'housekeeping';
 
