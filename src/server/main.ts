@@ -26,6 +26,9 @@ import { createServicesRepo } from './modules/services/services.repo.js';
 import { servicesRoutes } from './modules/services/services.routes.js';
 import { createServicesService } from './modules/services/services.service.js';
 import { systemRoutes } from './modules/system/system.routes.js';
+import { createCalendarRepo } from './modules/calendar/calendar.repo.js';
+import { calendarRoutes } from './modules/calendar/calendar.routes.js';
+import { createCalendarService } from './modules/calendar/calendar.service.js';
 import { createTeamsRepo } from './modules/teams/teams.repo.js';
 import { teamsRoutes } from './modules/teams/teams.routes.js';
 import { createTeamsService } from './modules/teams/teams.service.js';
@@ -60,9 +63,15 @@ function buildServices(database: Database, queue: JobQueue, clock: Clock, config
   const teamsRepo = createTeamsRepo();
   const userExists = async (id: string) => (await identityRepo.principalById(db, id)) !== undefined;
   const teams = createTeamsService({ db, repo: teamsRepo, audit, clock, userExists });
-  const services = createServicesService({ db, repo: createServicesRepo(), teams: teamsRepo, audit, outbox: queue, clock });
-  const environments = createEnvironmentsService({ db, repo: createEnvironmentsRepo(), audit, outbox: queue, clock });
-  return { audit, identity, identityRepo, teams, teamsRepo, services, environments };
+  const servicesRepo = createServicesRepo();
+  const environmentsRepo = createEnvironmentsRepo();
+  const services = createServicesService({ db, repo: servicesRepo, teams: teamsRepo, audit, outbox: queue, clock });
+  const environments = createEnvironmentsService({ db, repo: environmentsRepo, audit, outbox: queue, clock });
+  const calendar = createCalendarService({
+    db, repo: createCalendarRepo(), audit, clock,
+    lookup: { team: (ref) => teamsRepo.find(db, ref), service: (ref) => servicesRepo.find(db, ref), environment: (ref) => environmentsRepo.find(db, ref) },
+  });
+  return { audit, identity, identityRepo, teams, teamsRepo, services, environments, calendar };
 }
 
 /** The composition root: config → database → repositories → services → HTTP and workers. */
@@ -104,6 +113,7 @@ export async function createShipgate(opts: ShipgateOptions): Promise<Shipgate> {
       servicesRoutes(app, { services: svc.services });
       environmentsRoutes(app, { environments: svc.environments });
       auditRoutes(app, { audit: svc.audit });
+      calendarRoutes(app, { calendar: svc.calendar });
     }
     await app.ready();
     await queue.start({ worker: role !== 'api' });

@@ -130,6 +130,25 @@ const ROUTES: RouteCase[] = [
     method: 'DELETE', path: '/api/v1/environments/{ref}', permission: 'environment:delete', ok: 204, writes: true,
     valid: async (f) => ({ url: `/api/v1/environments/${(await f.environment()).key}` }),
   },
+  // calendar
+  {
+    method: 'GET', path: '/api/v1/calendar', permission: 'calendar:read', ok: 200, writes: false,
+    valid: async () => ({ url: '/api/v1/calendar?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z' }),
+  },
+  { method: 'GET', path: '/api/v1/calendar/feeds', permission: 'calendar:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/calendar/feeds' }) },
+  {
+    method: 'POST', path: '/api/v1/calendar/feeds', permission: 'calendar:read', ok: 201, writes: true,
+    valid: async (f) => ({ url: '/api/v1/calendar/feeds', body: { scope: 'team', ref: (await f.team()).key } }),
+  },
+  {
+    method: 'DELETE', path: '/api/v1/calendar/feeds/{id}', permission: 'calendar:read', ok: 204, writes: true,
+    // one's own feed; others' feeds are invisible to non-admins
+    valid: async (f, role) => {
+      const owner = { ...systemActor('fixture'), id: f.t.users[role ?? 'viewer'].id };
+      const { feed } = await f.svc.calendar.createFeed(owner, { scope: 'service', ref: (await f.service()).key });
+      return { url: `/api/v1/calendar/feeds/${feed.id}` };
+    },
+  },
   // audit
   { method: 'GET', path: '/api/v1/audit', permission: 'audit:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/audit?limit=10&entityType=service' }) },
   { method: 'POST', path: '/api/v1/audit/verify', permission: 'audit:verify', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/audit/verify' }) },

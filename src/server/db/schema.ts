@@ -282,6 +282,18 @@ export interface ReleaseScopeChangesTable {
   at: Timestamp;
 }
 
+export interface CalendarFeedsTable {
+  id: string;
+  token_hash: string;
+  scope: 'team' | 'service';
+  team_id: string | null;
+  service_id: string | null;
+  name: string;
+  created_by: string;
+  created_at: CreatedAt;
+  revoked_at: Date | null;
+}
+
 export interface DB {
   teams: TeamsTable;
   users: UsersTable;
@@ -309,4 +321,5 @@ export interface DB {
   custom_check_reports: CustomCheckReportsTable;
   work_items: WorkItemsTable;
   release_scope_changes: ReleaseScopeChangesTable;
+  calendar_feeds: CalendarFeedsTable;
 }

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+export const MAX_RANGE_DAYS = 400;
+const ref = z.string().min(1).max(100);
+
+export const CalendarQuery = z.strictObject({
+  from: z.iso.datetime({ offset: true }).describe('RFC 3339, inclusive'),
+  to: z.iso.datetime({ offset: true }).describe(`RFC 3339, exclusive; at most ${MAX_RANGE_DAYS} days after from`),
+  team: ref.optional().describe('owner team id or key'),
+  service: ref.optional().describe('service id or key in the release scope'),
+  environment: ref.optional().describe('environment id or key a phase is bound to'),
+  kinds: z.string().regex(/^(release|phase|gate)(,(release|phase|gate))*$/, 'comma-separated: release, phase, gate').optional(),
+});
+export type CalendarQuery = z.infer<typeof CalendarQuery>;
+
+const Ref = z.object({ id: z.string(), key: z.string(), name: z.string() });
+
+export const CalendarItem = z
+  .object({
+    kind: z.enum(['release', 'phase', 'gate']),
+    id: z.string(),
+    title: z.string(),
+    start: z.string(),
+    end: z.string(),
+    status: z.string(),
+    release: z.object({ id: z.string(), key: z.string(), name: z.string(), type: z.string(), status: z.string() }),
+    team: Ref.nullable(),
+    environments: z.array(z.string()).describe('environment keys (phases)'),
+  })
+  .meta({ id: 'CalendarItem' });
+export type CalendarItem = z.infer<typeof CalendarItem>;
+
+export const CalendarResponse = z.object({
+  from: z.string(),
+  to: z.string(),
+  items: z.array(CalendarItem),
+  truncated: z.boolean().describe('true when the range held more items than one response carries: narrow it'),
+});
+
+export const FeedCreate = z.strictObject({
+  scope: z.enum(['team', 'service']),
+  ref: ref.describe('team or service id or key'),
+  name: z.string().trim().min(1).max(200).optional(),
+});
+
+export const Feed = z
+  .object({
+    id: z.string(), scope: z.enum(['team', 'service']), name: z.string(), target: Ref,
+    createdAt: z.string(), revokedAt: z.string().nullable(),
+  })
+  .meta({ id: 'CalendarFeed' });
+export type Feed = z.infer<typeof Feed>;
+
+export const FeedCreated = z.object({ feed: Feed, url: z.string().describe('secret subscription URL, shown once') });

@@ -1,0 +1,143 @@
+import type { Db } from '../../db/tx.js';
+import type { Clock } from '../../lib/clock.js';
+import { Invalid, NotFound, Unauthenticated } from '../../lib/errors.js';
+import { isUuid, newId } from '../../lib/ids.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { assertCan, can, type Actor } from '../identity/permissions.js';
+import { randomToken, sha256 } from '../identity/secrets.js';
+import type { CalendarFilter, CalendarRepo, CalendarRow } from './calendar.repo.js';
+import { MAX_RANGE_DAYS, type CalendarItem, type CalendarQuery, type Feed } from './calendar.schemas.js';
+import { toIcs } from './calendar.ics.js';
+
+/** Per kind; a range holding more is reported as truncated rather than answered slowly. */
+const MAX_ITEMS_PER_KIND = 2000;
+const FEED_PAST_DAYS = 90;
+const FEED_FUTURE_DAYS = 365;
+
+const present = (r: CalendarRow): CalendarItem => ({
+  kind: r.kind,
+  id: r.id,
+  title: r.title,
+  start: r.start.toISOString(),
+  end: r.end.toISOString(),
+  status: r.status,
+  release: { id: r.release_id, key: r.release_key, name: r.release_name, type: r.release_type, status: r.release_status },
+  team: r.team,
+  environments: r.environments,
+});
+
+type Kind = CalendarItem['kind'];
+/** At the same instant a release comes before its phases, and phases before gates. */
+const KIND_ORDER: Record<Kind, number> = { release: 0, phase: 1, gate: 2 };
+
+export interface CalendarDeps {
+  db: Db;
+  repo: CalendarRepo;
+  audit: AuditService;
+  clock: Clock;
+  /** id-or-key lookups of the filter targets */
+  lookup: {
+    team(ref: string): Promise<{ id: string; key: string; name: string } | undefined>;
+    service(ref: string): Promise<{ id: string; key: string; name: string } | undefined>;
+    environment(ref: string): Promise<{ id: string } | undefined>;
+  };
+}
+
+export function createCalendarService(deps: CalendarDeps) {
+  const { db, repo, audit, clock, lookup } = deps;
+
+  async function items(f: CalendarFilter, kinds: Kind[]): Promise<{ items: CalendarItem[]; truncated: boolean }> {
+    const limit = { ...f, limit: MAX_ITEMS_PER_KIND + 1 };
+    const [releases, phases, gates] = await Promise.all([
+      kinds.includes('release') ? repo.releases(db, limit) : [],
+      kinds.includes('phase') ? repo.phases(db, limit) : [],
+      kinds.includes('gate') ? repo.gates(db, limit) : [],
+    ]);
+    const truncated = [releases, phases, gates].some((rows) => rows.length > MAX_ITEMS_PER_KIND);
+    const all = [releases, phases, gates].flatMap((rows) => rows.slice(0, MAX_ITEMS_PER_KIND)).map(present);
+    all.sort((a, b) => a.start.localeCompare(b.start) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.id.localeCompare(b.id));
+    return { items: all, truncated };
+  }
+
+  async function resolve(kind: 'team' | 'service' | 'environment', ref: string | undefined, field: string) {
+    if (!ref) return undefined;
+    const found = await lookup[kind](ref);
+    if (!found) throw new Invalid('unknown_reference', `The ${kind} '${ref}' does not exist.`, [{ path: field, message: `no such ${kind}` }]);
+    return found.id;
+  }
+
+  return {
+    async range(actor: Actor, q: CalendarQuery) {
+      assertCan(actor, 'calendar:read');
+      const from = new Date(q.from);
+      const to = new Date(q.to);
+      if (to <= from) throw new Invalid('validation_failed', 'to must be after from.', [{ path: 'to', message: 'must be after from' }], 400);
+      if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) {
+        throw new Invalid('validation_failed', `The range may span at most ${MAX_RANGE_DAYS} days.`, [{ path: 'to', message: `at most ${MAX_RANGE_DAYS} days after from` }], 400);
+      }
+      const filter: CalendarFilter = {
+        from, to, limit: 0,
+        teamId: await resolve('team', q.team, 'team'),
+        serviceId: await resolve('service', q.service, 'service'),
+        environmentId: await resolve('environment', q.environment, 'environment'),
+      };
+      const kinds = (q.kinds?.split(',') ?? ['release', 'phase', 'gate']) as Kind[];
+      return { from: from.toISOString(), to: to.toISOString(), ...(await items(filter, kinds)) };
+    },
+
+    /** A secret-URL feed for calendar apps, which cannot send a session or a bearer token. */
+    async createFeed(actor: Actor, input: { scope: 'team' | 'service'; ref: string; name?: string }): Promise<{ feed: Feed; token: string }> {
+      assertCan(actor, 'calendar:read');
+      if (!actor.id) throw new Unauthenticated();
+      const target = await lookup[input.scope](input.ref);
+      if (!target) throw new Invalid('unknown_reference', `The ${input.scope} '${input.ref}' does not exist.`, [{ path: 'ref', message: `no such ${input.scope}` }]);
+      const token = randomToken(24);
+      const id = newId();
+      const name = input.name ?? `${target.name} releases`;
+      await db.transaction().execute(async (tx) => {
+        await repo.insertFeed(tx, {
+          id, token_hash: sha256(token), scope: input.scope, name, created_by: actor.id!,
+          team_id: input.scope === 'team' ? target.id : null, service_id: input.scope === 'service' ? target.id : null,
+        });
+        await audit.record(tx, actor, { action: 'calendar_feed.created', entityType: 'calendar_feed', entityId: id, after: { scope: input.scope, target: target.key, name } });
+      });
+      return { feed: { id, scope: input.scope, name, target, createdAt: clock.now().toISOString(), revokedAt: null }, token };
+    },
+
+    async listFeeds(actor: Actor): Promise<Feed[]> {
+      assertCan(actor, 'calendar:read');
+      const rows = await repo.feeds(db, can(actor, 'token:manage_all') ? null : actor.id);
+      return rows.map((r) => ({ id: r.id, scope: r.scope, name: r.name, target: r.target, createdAt: r.created_at.toISOString(), revokedAt: r.revoked_at?.toISOString() ?? null }));
+    },
+
+    async revokeFeed(actor: Actor, id: string): Promise<void> {
+      assertCan(actor, 'calendar:read');
+      const feed = isUuid(id) ? await repo.feedById(db, id) : undefined;
+      if (!feed || (feed.created_by !== actor.id && !can(actor, 'token:manage_all'))) throw new NotFound('Calendar feed', id);
+      if (feed.revoked_at) return;
+      await db.transaction().execute(async (tx) => {
+        await repo.revokeFeed(tx, id, clock.now());
+        await audit.record(tx, actor, { action: 'calendar_feed.revoked', entityType: 'calendar_feed', entityId: id, before: { revokedAt: null }, after: { revoked: true } });
+      });
+    },
+
+    /** The ICS document of a feed, or null for an unknown or revoked token (the route answers 404 either way). */
+    async ics(token: string, baseUrl: string): Promise<string | null> {
+      if (token.length < 16 || token.length > 64) return null;
+      const feed = await repo.feedByTokenHash(db, sha256(token));
+      if (!feed || feed.revoked_at) return null;
+      const now = clock.now();
+      const filter: CalendarFilter = {
+        from: new Date(now.getTime() - FEED_PAST_DAYS * 86_400_000),
+        to: new Date(now.getTime() + FEED_FUTURE_DAYS * 86_400_000),
+        teamId: feed.team_id ?? undefined,
+        serviceId: feed.service_id ?? undefined,
+        limit: 0,
+      };
+      const { items: list } = await items(filter, ['release', 'phase', 'gate']);
+      return toIcs(feed.name, list, baseUrl, now);
+    },
+  };
+}
+
+export type CalendarService = ReturnType<typeof createCalendarService>;
