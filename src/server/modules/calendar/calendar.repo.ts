@@ -85,8 +85,7 @@ export function createCalendarRepo() {
           sql<'phase'>`'phase'`.as('kind'), 'p.id', 'p.name as title', 'p.planned_start as start', sql<Date>`coalesce(p.planned_end, p.planned_start)`.as('end'),
           sql<string>`case when p.actual_end is not null then 'done' when p.actual_start is not null then 'active' else 'planned' end`.as('status'),
           'r.id as release_id', 'r.key as release_key', 'r.name as release_name', 'r.type as release_type', 'r.status as release_status',
-          teamJson.as('team'),
-          sql<string[]>`coalesce((select array_agg(e.key order by e.sort_order)::text[] from release_phase_environments pe join environments e on e.id = pe.environment_id where pe.phase_id = p.id), '{}'::text[])`.as('environments'),
+          teamJson.as('team'), sql<string[]>`'{}'::text[]`.as('environments'),
         ])
         .where('p.planned_start', '<', f.to)
         .where(sql<boolean>`coalesce(p.planned_end, p.planned_start) >= ${f.from}`)
@@ -96,6 +95,21 @@ export function createCalendarRepo() {
         q = q.where((eb) => eb.exists(eb.selectFrom('release_phase_environments as fe').select('fe.phase_id').whereRef('fe.phase_id', '=', 'p.id').where('fe.environment_id', '=', env)));
       }
       return (await q.orderBy('p.planned_start').orderBy('p.id').limit(f.limit).execute()) as CalendarRow[];
+    },
+
+    /** Environment keys per phase, in promotion order: one indexed query for a whole page of phases. */
+    async phaseEnvironments(db: Executor, phaseIds: string[]): Promise<Map<string, string[]>> {
+      const byPhase = new Map<string, string[]>();
+      if (phaseIds.length === 0) return byPhase;
+      const rows = await db
+        .selectFrom('release_phase_environments as pe')
+        .innerJoin('environments as e', 'e.id', 'pe.environment_id')
+        .select(['pe.phase_id', 'e.key'])
+        .where('pe.phase_id', '=', sql<string>`any(${phaseIds}::uuid[])`)
+        .orderBy('e.sort_order')
+        .execute();
+      for (const r of rows) byPhase.set(r.phase_id, [...(byPhase.get(r.phase_id) ?? []), r.key]);
+      return byPhase;
     },
 
     /** Gates planned inside [from, to). */

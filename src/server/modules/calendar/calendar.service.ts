@@ -54,6 +54,8 @@ export function createCalendarService(deps: CalendarDeps) {
       kinds.includes('gate') ? repo.gates(db, limit) : [],
     ]);
     const truncated = [releases, phases, gates].some((rows) => rows.length > MAX_ITEMS_PER_KIND);
+    const environments = await repo.phaseEnvironments(db, phases.slice(0, MAX_ITEMS_PER_KIND).map((p) => p.id));
+    for (const phase of phases) phase.environments = environments.get(phase.id) ?? [];
     const all = [releases, phases, gates].flatMap((rows) => rows.slice(0, MAX_ITEMS_PER_KIND)).map(present);
     all.sort((a, b) => a.start.localeCompare(b.start) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.id.localeCompare(b.id));
     return { items: all, truncated };
