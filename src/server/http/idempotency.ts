@@ -33,7 +33,9 @@ export function installIdempotency(app: FastifyInstance, db: Db, clock: Clock): 
     if (typeof key !== 'string' || key.length < 1 || key.length > 255) {
       throw new Invalid('invalid_idempotency_key', 'The Idempotency-Key header must be 1 to 255 characters.', [{ path: 'Idempotency-Key', message: '1 to 255 characters' }], 400);
     }
-    const principal = request.credentials?.actor.id ?? `anon:${request.ip}`;
+    // keys belong to an authenticated principal; anonymous requests (sign-in) are never stored or replayed
+    if (!request.credentials?.actor.id) return;
+    const principal = request.credentials.actor.id;
     const hash = bodyHash(request.body);
     const now = clock.now();
     const expiredBefore = new Date(now.getTime() - IDEMPOTENCY_TTL_HOURS * 3600_000);
