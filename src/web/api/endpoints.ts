@@ -3,6 +3,11 @@ import type {
   ApiToken,
   AuditEvent,
   AuditListParams,
+  CalendarFeed,
+  CalendarFeedCreated,
+  CalendarParams,
+  CalendarResponse,
+  FeedScope,
   CurrentUser,
   Environment,
   EnvironmentCreate,
@@ -60,4 +65,13 @@ export const tokensApi = {
 export const auditApi = {
   list: (params: AuditListParams, signal?: AbortSignal) =>
     api.get<Page<AuditEvent>>('/audit', { ...params }, { signal }),
+};
+
+export const calendarApi = {
+  range: (params: CalendarParams, signal?: AbortSignal) =>
+    api.get<CalendarResponse>('/calendar', { ...params }, { signal }),
+  feeds: (signal?: AbortSignal) => api.get<Page<CalendarFeed>>('/calendar/feeds', undefined, { signal }),
+  createFeed: (body: { scope: FeedScope; ref: string; name?: string }) =>
+    api.post<CalendarFeedCreated>('/calendar/feeds', body),
+  revokeFeed: (id: string) => api.delete(`/calendar/feeds/${enc(id)}`),
 };

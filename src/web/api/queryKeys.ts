@@ -1,4 +1,4 @@
-import type { AuditListParams, ServiceListParams } from './types';
+import type { AuditListParams, CalendarParams, ServiceListParams } from './types';
 
 export const queryKeys = {
   me: ['auth', 'me'] as const,
@@ -17,6 +17,11 @@ export const queryKeys = {
   },
   tokens: {
     all: ['tokens'] as const,
+  },
+  calendar: {
+    all: ['calendar'] as const,
+    range: (params: CalendarParams) => ['calendar', 'range', params] as const,
+    feeds: ['calendar', 'feeds'] as const,
   },
   audit: {
     list: (params: Omit<AuditListParams, 'cursor'>) => ['audit', 'list', params] as const,

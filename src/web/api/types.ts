@@ -145,3 +145,53 @@ export interface AuditListParams {
   limit?: number;
   cursor?: string;
 }
+
+export type CalendarKind = 'release' | 'phase' | 'gate';
+export type ReleaseType = 'enterprise' | 'project' | 'independent';
+
+export interface CalendarItem {
+  kind: CalendarKind;
+  id: string;
+  title: string;
+  start: string;
+  end: string;
+  /** release: draft|planned|in_progress|released|canceled; phase: planned|active|done; gate: pending|passed|failed|waived */
+  status: string;
+  release: { id: string; key: string; name: string; type: string; status: string };
+  team: TeamRef | null;
+  /** environment keys (phases) */
+  environments: string[];
+}
+
+export interface CalendarParams {
+  from: string;
+  to: string;
+  team?: string;
+  service?: string;
+  environment?: string;
+  kinds?: string;
+}
+
+export interface CalendarResponse {
+  from: string;
+  to: string;
+  truncated: boolean;
+  items: CalendarItem[];
+}
+
+export type FeedScope = 'team' | 'service';
+
+export interface CalendarFeed {
+  id: string;
+  scope: FeedScope;
+  name: string;
+  target: { id: string; key: string; name: string };
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface CalendarFeedCreated {
+  feed: CalendarFeed;
+  /** secret, path-only subscription URL: shown once */
+  url: string;
+}

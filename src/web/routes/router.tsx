@@ -12,7 +12,7 @@ import { queryClient } from '../queryClient';
 import { meQueryOptions, safeRedirect } from '../features/auth/session';
 import { AppLayout } from '../components/AppLayout';
 import { RouteError, RouteNotFound, RoutePending } from '../components/RouteStates';
-import { validateAuditSearch, validateServicesSearch, validateSignInSearch } from './search';
+import { validateAuditSearch, validateCalendarSearch, validateServicesSearch, validateSignInSearch } from './search';
 
 interface RouterContext {
   queryClient: QueryClient;
@@ -60,7 +60,6 @@ function page(path: string, component: ReturnType<typeof lazyRouteComponent>) {
 
 const dashboardRoute = page('/', lazyRouteComponent(placeholders, 'DashboardPage'));
 const releasesRoute = page('releases', lazyRouteComponent(placeholders, 'ReleasesPage'));
-const calendarRoute = page('calendar', lazyRouteComponent(placeholders, 'CalendarPage'));
 const changesRoute = page('changes', lazyRouteComponent(placeholders, 'ChangesPage'));
 const approvalsRoute = page('approvals', lazyRouteComponent(placeholders, 'ApprovalsPage'));
 const environmentsAreaRoute = page('environments', lazyRouteComponent(placeholders, 'EnvironmentsAreaPage'));
@@ -68,6 +67,13 @@ const deploymentsRoute = page('deployments', lazyRouteComponent(placeholders, 'D
 const metricsRoute = page('metrics', lazyRouteComponent(placeholders, 'MetricsPage'));
 const integrationsRoute = page('integrations', lazyRouteComponent(placeholders, 'IntegrationsPage'));
 const policiesRoute = page('policies', lazyRouteComponent(placeholders, 'PoliciesPage'));
+
+const calendarRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: 'calendar',
+  validateSearch: validateCalendarSearch,
+  component: lazyRouteComponent(() => import('../features/calendar/CalendarPage'), 'CalendarPage'),
+});
 
 const auditRoute = createRoute({
   getParentRoute: () => authedRoute,

@@ -44,3 +44,36 @@ export function validateAuditSearch(search: Record<string, unknown>): AuditSearc
     to: str(search.to),
   };
 }
+
+export type CalendarView = 'month' | 'timeline';
+export type CalendarLanes = 'team' | 'environment';
+const KINDS = ['release', 'phase', 'gate'] as const;
+
+export interface CalendarSearch {
+  view?: CalendarView;
+  /** first month shown, YYYY-MM (default: this month) */
+  month?: string;
+  team?: string;
+  service?: string;
+  environment?: string;
+  /** comma-separated subset of release,phase,gate (default: all) */
+  kinds?: string;
+  lanes?: CalendarLanes;
+}
+
+export function validateCalendarSearch(search: Record<string, unknown>): CalendarSearch {
+  const month = str(search.month);
+  const kinds = (str(search.kinds) ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k, i, all): k is (typeof KINDS)[number] => (KINDS as readonly string[]).includes(k) && all.indexOf(k) === i);
+  return {
+    view: search.view === 'timeline' ? 'timeline' : search.view === 'month' ? 'month' : undefined,
+    month: month && /^\d{4}-(0[1-9]|1[0-2])$/.test(month) ? month : undefined,
+    team: str(search.team),
+    service: str(search.service),
+    environment: str(search.environment),
+    kinds: kinds.length > 0 && kinds.length < KINDS.length ? kinds.join(',') : undefined,
+    lanes: search.lanes === 'environment' ? 'environment' : search.lanes === 'team' ? 'team' : undefined,
+  };
+}

@@ -20,7 +20,6 @@ export function DashboardPage() {
 }
 
 export const ReleasesPage = () => area('releases');
-export const CalendarPage = () => area('calendar');
 export const ChangesPage = () => area('changes');
 export const ApprovalsPage = () => area('approvals');
 export const DeploymentsPage = () => area('deployments');

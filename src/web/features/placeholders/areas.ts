@@ -30,15 +30,6 @@ export const AREAS = {
       'History',
     ],
   },
-  calendar: {
-    title: 'Calendar',
-    question: 'What happens when?',
-    shows: [
-      'Releases, phases, gates, changes, windows and bookings',
-      'Filters by team, service and environment',
-      'An ICS link to subscribe from your calendar',
-    ],
-  },
   changes: {
     title: 'Changes',
     question: 'May this change go, and on what evidence?',
