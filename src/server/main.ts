@@ -22,6 +22,15 @@ import { createIdentityRepo } from './modules/identity/identity.repo.js';
 import { identityRoutes } from './modules/identity/identity.routes.js';
 import { createIdentityService } from './modules/identity/identity.service.js';
 import { createLoginThrottle } from './modules/identity/login-throttle.js';
+import { createReleaseTemplatesRepo } from './modules/release-templates/release-templates.repo.js';
+import { releaseTemplatesRoutes } from './modules/release-templates/release-templates.routes.js';
+import { createReleaseTemplatesService } from './modules/release-templates/release-templates.service.js';
+import { createReleasesRepo } from './modules/releases/releases.repo.js';
+import { releasesRoutes } from './modules/releases/releases.routes.js';
+import { createReleasesService } from './modules/releases/releases.service.js';
+import { createGatesRepo } from './modules/gates/gates.repo.js';
+import { gatesRoutes } from './modules/gates/gates.routes.js';
+import { createGatesService } from './modules/gates/gates.service.js';
 import { createServicesRepo } from './modules/services/services.repo.js';
 import { servicesRoutes } from './modules/services/services.routes.js';
 import { createServicesService } from './modules/services/services.service.js';
@@ -32,6 +41,9 @@ import { createCalendarService } from './modules/calendar/calendar.service.js';
 import { createTeamsRepo } from './modules/teams/teams.repo.js';
 import { teamsRoutes } from './modules/teams/teams.routes.js';
 import { createTeamsService } from './modules/teams/teams.service.js';
+import { createWorkItemsRepo } from './modules/work-items/work-items.repo.js';
+import { workItemsRoutes } from './modules/work-items/work-items.routes.js';
+import { createWorkItemsService } from './modules/work-items/work-items.service.js';
 import { ensureBootstrapAdmin, seedDemoData, type DemoLogin } from './seed/demo.js';
 
 export const VERSION = '0.1.0';
@@ -65,13 +77,27 @@ function buildServices(database: Database, queue: JobQueue, clock: Clock, config
   const teams = createTeamsService({ db, repo: teamsRepo, audit, clock, userExists });
   const servicesRepo = createServicesRepo();
   const environmentsRepo = createEnvironmentsRepo();
-  const services = createServicesService({ db, repo: servicesRepo, teams: teamsRepo, audit, outbox: queue, clock });
-  const environments = createEnvironmentsService({ db, repo: environmentsRepo, audit, outbox: queue, clock });
+  const releasesRepo = createReleasesRepo();
+  const inReleases = (keys: string[]) => (keys.length ? `releases: ${keys.join(', ')}` : null);
+  const services = createServicesService({
+    db, repo: servicesRepo, teams: teamsRepo, audit, outbox: queue, clock,
+    referenceChecks: [async (tx, id) => inReleases(await releasesRepo.keysWithService(tx, id))],
+  });
+  const environments = createEnvironmentsService({
+    db, repo: environmentsRepo, audit, outbox: queue, clock,
+    referenceChecks: [async (tx, id) => inReleases(await releasesRepo.keysWithEnvironment(tx, id))],
+  });
+  const releaseTemplatesRepo = createReleaseTemplatesRepo();
+  const releaseTemplates = createReleaseTemplatesService({ db, repo: releaseTemplatesRepo, audit, outbox: queue, clock });
+  const workItemsRepo = createWorkItemsRepo();
+  const gates = createGatesService({ db, repo: createGatesRepo(), scope: workItemsRepo, audit, outbox: queue, clock });
+  const releases = createReleasesService({ db, repo: releasesRepo, services: servicesRepo, templates: releaseTemplatesRepo, teams: teamsRepo, audit, outbox: queue, clock, gates });
   const calendar = createCalendarService({
     db, repo: createCalendarRepo(), audit, clock,
     lookup: { team: (ref) => teamsRepo.find(db, ref), service: (ref) => servicesRepo.find(db, ref), environment: (ref) => environmentsRepo.find(db, ref) },
   });
-  return { audit, identity, identityRepo, teams, teamsRepo, services, environments, calendar };
+  const workItems = createWorkItemsService({ db, repo: workItemsRepo, gates, audit, outbox: queue, clock });
+  return { audit, identity, identityRepo, teams, teamsRepo, services, environments, releaseTemplates, releases, calendar, gates, workItems };
 }
 
 /** The composition root: config → database → repositories → services → HTTP and workers. */
@@ -113,6 +139,10 @@ export async function createShipgate(opts: ShipgateOptions): Promise<Shipgate> {
       servicesRoutes(app, { services: svc.services });
       environmentsRoutes(app, { environments: svc.environments });
       auditRoutes(app, { audit: svc.audit });
+      releaseTemplatesRoutes(app, { releaseTemplates: svc.releaseTemplates });
+      releasesRoutes(app, { releases: svc.releases });
+      workItemsRoutes(app, { workItems: svc.workItems });
+      gatesRoutes(app, { gates: svc.gates });
       calendarRoutes(app, { calendar: svc.calendar });
     }
     await app.ready();

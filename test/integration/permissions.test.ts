@@ -1,9 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSIONS, ROLES, systemActor, type Permission, type Role } from '../../src/server/modules/identity/permissions.js';
+import type { ReleaseCreate } from '../../src/server/modules/releases/releases.schemas.js';
 import { TEST_PASSWORD, type TestApp } from '../helpers/app.js';
 import { changedTables, documentedOperations, expectProblem, fingerprint, opKey, routerOperations, startApiTestApp } from '../helpers/api-harness.js';
 import { targets } from '../helpers/db.js';
+import { insertGate, insertRelease } from '../helpers/release-fixtures.js';
+import type { CriterionKind } from '../../src/server/modules/gates/gate-evaluation.js';
 
 /**
  * Every /api route, role by role: the roles holding the route's permission succeed with a valid
@@ -18,7 +21,7 @@ interface Prepared {
 }
 
 interface RouteCase {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
   /** OpenAPI style path */
   path: string;
   permission: Permission | 'public';
@@ -47,6 +50,25 @@ class Fixtures {
   }
   async team() {
     return this.svc.teams.create(systemActor('fixture'), { key: this.uniq('team'), name: 'Fixture team' });
+  }
+  async release(status: 'draft' | 'planned' = 'draft') {
+    return insertRelease(this.t.sg.database.db, { key: this.uniq('rel'), status });
+  }
+  async gate(criteria: { kind: CriterionKind; config?: Record<string, unknown> }[]) {
+    return insertGate(this.t.sg.database.db, (await this.release()).id, { criteria });
+  }
+  async workItem() {
+    return this.svc.workItems.create(systemActor('fixture'), { source: 'jira', externalKey: this.uniq('WI'), type: 'story', title: 'Fixture item', statusCategory: 'todo' });
+  }
+  async template() {
+    return this.svc.releaseTemplates.create(systemActor('fixture'), { key: this.uniq('tpl'), name: 'Fixture template', definition: { phases: [{ key: 'build', name: 'Build', defaultDurationDays: 5 }] } });
+  }
+  /** A draft release made through the releases service, with one phase ('build') and one gate after it ('exit'). */
+  async apiRelease(extra: Partial<ReleaseCreate> = {}) {
+    return this.svc.releases.create(systemActor('fixture'), {
+      key: this.uniq('rel'), name: 'Fixture release', type: 'independent',
+      phases: [{ key: 'build', name: 'Build' }], gates: [{ key: 'exit', name: 'Exit', afterPhase: 'build' }], ...extra,
+    });
   }
   async token(role: Role) {
     const id = this.t.users[role].id;
@@ -130,6 +152,45 @@ const ROUTES: RouteCase[] = [
     method: 'DELETE', path: '/api/v1/environments/{ref}', permission: 'environment:delete', ok: 204, writes: true,
     valid: async (f) => ({ url: `/api/v1/environments/${(await f.environment()).key}` }),
   },
+  // work items
+  { method: 'GET', path: '/api/v1/work-items', permission: 'work_item:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/work-items?statusCategory=todo&limit=5' }) },
+  {
+    method: 'POST', path: '/api/v1/work-items', permission: 'work_item:write', ok: 201, writes: true,
+    valid: async (f) => ({ url: '/api/v1/work-items', body: { source: 'jira', externalKey: f.uniq('PAY'), type: 'bug', title: 'Fix it', statusCategory: 'todo', release: (await f.release()).key } }),
+  },
+  {
+    method: 'PUT', path: '/api/v1/work-items/by-key/{source}/{externalKey}', permission: 'work_item:write', ok: 201, writes: true,
+    valid: async (f) => ({ url: `/api/v1/work-items/by-key/github/${encodeURIComponent(`acme/shop#${f.uniq('n')}`)}`, body: { type: 'story', title: 'Synced', statusCategory: 'in_progress' } }),
+  },
+  { method: 'GET', path: '/api/v1/work-items/{id}', permission: 'work_item:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/work-items/${(await f.workItem()).id}` }) },
+  {
+    method: 'PATCH', path: '/api/v1/work-items/{id}', permission: 'work_item:write', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/work-items/${(await f.workItem()).id}`, body: { statusCategory: 'done', releaseId: (await f.release('planned')).id }, headers: { 'if-match': '"1"' } }),
+  },
+  {
+    method: 'DELETE', path: '/api/v1/work-items/{id}', permission: 'work_item:write', ok: 204, writes: true,
+    valid: async (f) => ({ url: `/api/v1/work-items/${(await f.workItem()).id}`, headers: { 'if-match': '"1"' } }),
+  },
+  { method: 'GET', path: '/api/v1/releases/{ref}/scope', permission: 'release:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/releases/${(await f.release()).key}/scope` }) },
+  { method: 'GET', path: '/api/v1/releases/{ref}/notes', permission: 'release:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/releases/${(await f.release()).key}/notes?format=markdown` }) },
+  // gates at run time
+  { method: 'GET', path: '/api/v1/gates/{id}', permission: 'release:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/gates/${(await f.gate([{ kind: 'manual_signoff' }])).id}` }) },
+  {
+    method: 'POST', path: '/api/v1/gates/{id}/signoffs', permission: 'gate:signoff', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/gates/${(await f.gate([{ kind: 'manual_signoff' }])).id}/signoffs`, body: { decision: 'approve', comment: 'ok' } }),
+  },
+  {
+    method: 'POST', path: '/api/v1/gates/{id}/waivers', permission: 'gate:waive', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/gates/${(await f.gate([{ kind: 'all_scope_done' }])).id}/waivers`, body: { reason: 'Hotfix agreed with the CAB chair' } }),
+  },
+  {
+    method: 'POST', path: '/api/v1/gates/{id}/criteria/{criterionId}/reports', permission: 'gate:report_check', ok: 200, writes: true,
+    valid: async (f) => {
+      const g = await f.gate([{ kind: 'custom_check', config: { name: 'test pass rate', min: 98 } }]);
+      return { url: `/api/v1/gates/${g.id}/criteria/${g.criteria[0]!.id}/reports`, body: { value: 99.1 } };
+    },
+  },
+  { method: 'POST', path: '/api/v1/gates/{id}/evaluate', permission: 'release:update', ok: 200, writes: true, valid: async (f) => ({ url: `/api/v1/gates/${(await f.gate([{ kind: 'all_scope_done' }])).id}/evaluate` }) },
   // calendar
   {
     method: 'GET', path: '/api/v1/calendar', permission: 'calendar:read', ok: 200, writes: false,
@@ -152,6 +213,80 @@ const ROUTES: RouteCase[] = [
   // audit
   { method: 'GET', path: '/api/v1/audit', permission: 'audit:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/audit?limit=10&entityType=service' }) },
   { method: 'POST', path: '/api/v1/audit/verify', permission: 'audit:verify', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/audit/verify' }) },
+  // release templates
+  { method: 'GET', path: '/api/v1/release-templates', permission: 'release_template:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/release-templates?limit=5' }) },
+  {
+    method: 'POST', path: '/api/v1/release-templates', permission: 'release_template:write', ok: 201, writes: true,
+    valid: async (f) => ({ url: '/api/v1/release-templates', body: { key: f.uniq('tpl'), name: 'Template', definition: { phases: [{ key: 'build', name: 'Build', defaultDurationDays: 3 }] } } }),
+  },
+  { method: 'GET', path: '/api/v1/release-templates/{ref}', permission: 'release_template:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/release-templates/${(await f.template()).key}` }) },
+  {
+    method: 'PATCH', path: '/api/v1/release-templates/{ref}', permission: 'release_template:write', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/release-templates/${(await f.template()).id}`, body: { name: 'Renamed' }, headers: { 'if-match': '"1"' } }),
+  },
+  { method: 'DELETE', path: '/api/v1/release-templates/{ref}', permission: 'release_template:write', ok: 204, writes: true, valid: async (f) => ({ url: `/api/v1/release-templates/${(await f.template()).key}` }) },
+  // releases
+  { method: 'GET', path: '/api/v1/releases', permission: 'release:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/releases?status=draft&limit=3' }) },
+  {
+    method: 'POST', path: '/api/v1/releases', permission: 'release:create', ok: 201, writes: true,
+    valid: async (f) => ({ url: '/api/v1/releases', body: { key: f.uniq('rel'), name: 'Release', type: 'independent' } }),
+  },
+  { method: 'GET', path: '/api/v1/releases/{ref}', permission: 'release:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/releases/${(await f.apiRelease()).key}` }) },
+  {
+    method: 'PATCH', path: '/api/v1/releases/{ref}', permission: 'release:update', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/releases/${(await f.apiRelease()).id}`, body: { name: 'Renamed', description: null }, headers: { 'if-match': '"1"' } }),
+  },
+  { method: 'DELETE', path: '/api/v1/releases/{ref}', permission: 'release:delete', ok: 204, writes: true, valid: async (f) => ({ url: `/api/v1/releases/${(await f.apiRelease()).key}` }) },
+  { method: 'GET', path: '/api/v1/releases/{ref}/phases', permission: 'release:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/releases/${(await f.apiRelease()).key}/phases` }) },
+  {
+    method: 'POST', path: '/api/v1/releases/{ref}/phases', permission: 'release:update', ok: 201, writes: true,
+    valid: async (f) => ({ url: `/api/v1/releases/${(await f.apiRelease()).key}/phases`, body: { key: 'uat', name: 'UAT' } }),
+  },
+  { method: 'GET', path: '/api/v1/releases/{ref}/phases/{phaseKey}', permission: 'release:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/releases/${(await f.apiRelease()).key}/phases/build` }) },
+  {
+    method: 'PATCH', path: '/api/v1/releases/{ref}/phases/{phaseKey}', permission: 'release:update', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/releases/${(await f.apiRelease()).key}/phases/build`, body: { plannedStart: '2030-01-01T00:00:00Z' }, headers: { 'if-match': '"1"' } }),
+  },
+  {
+    method: 'DELETE', path: '/api/v1/releases/{ref}/phases/{phaseKey}', permission: 'release:update', ok: 204, writes: true,
+    valid: async (f) => ({ url: `/api/v1/releases/${(await f.apiRelease({ gates: [] })).key}/phases/build` }),
+  },
+  { method: 'GET', path: '/api/v1/releases/{ref}/gates', permission: 'release:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/releases/${(await f.apiRelease()).key}/gates` }) },
+  {
+    method: 'POST', path: '/api/v1/releases/{ref}/gates', permission: 'release:update', ok: 201, writes: true,
+    valid: async (f) => ({ url: `/api/v1/releases/${(await f.apiRelease()).key}/gates`, body: { key: 'go-live', name: 'Go live', afterPhase: 'build', criteria: [{ kind: 'all_scope_done' }] } }),
+  },
+  { method: 'GET', path: '/api/v1/releases/{ref}/gates/{gateKey}', permission: 'release:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/releases/${(await f.apiRelease()).key}/gates/exit` }) },
+  {
+    method: 'PATCH', path: '/api/v1/releases/{ref}/gates/{gateKey}', permission: 'release:update', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/releases/${(await f.apiRelease()).key}/gates/exit`, body: { quorum: 2 }, headers: { 'if-match': '"1"' } }),
+  },
+  { method: 'DELETE', path: '/api/v1/releases/{ref}/gates/{gateKey}', permission: 'release:update', ok: 204, writes: true, valid: async (f) => ({ url: `/api/v1/releases/${(await f.apiRelease()).key}/gates/exit` }) },
+  {
+    method: 'POST', path: '/api/v1/releases/{ref}/gates/{gateKey}/push-down', permission: 'release:update', ok: 200, writes: true,
+    valid: async (f) => {
+      const train = await f.apiRelease({ type: 'enterprise' });
+      await f.apiRelease({ type: 'project', parentId: train.id, phases: [], gates: [] });
+      return { url: `/api/v1/releases/${train.key}/gates/exit/push-down` };
+    },
+  },
+  {
+    method: 'POST', path: '/api/v1/releases/{ref}/transitions', permission: 'release:transition', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/releases/${(await f.apiRelease()).key}/transitions`, body: { to: 'planned', reason: 'ready' } }),
+  },
+  { method: 'GET', path: '/api/v1/releases/{ref}/next-statuses', permission: 'release:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/releases/${(await f.apiRelease()).key}/next-statuses` }) },
+  {
+    method: 'PUT', path: '/api/v1/releases/{ref}/dependencies', permission: 'release:update', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/releases/${(await f.apiRelease()).key}/dependencies`, body: { dependsOn: [(await f.apiRelease()).key] } }),
+  },
+  { method: 'GET', path: '/api/v1/release-transition-rules', permission: 'release:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/release-transition-rules' }) },
+  {
+    method: 'PUT', path: '/api/v1/release-transition-rules', permission: 'release_rules:manage', ok: 200, writes: true,
+    valid: async () => ({
+      url: '/api/v1/release-transition-rules',
+      body: { items: [['draft', 'planned'], ['planned', 'in_progress'], ['in_progress', 'released'], ['planned', 'draft'], ['draft', 'canceled'], ['planned', 'canceled'], ['in_progress', 'canceled']].map(([from, to]) => ({ releaseType: 'independent', from, to, roles: ['admin', 'release_manager'] })) },
+    }),
+  },
 ];
 
 const allowedRoles = (p: RouteCase['permission']): readonly Role[] => (p === 'public' ? ROLES : PERMISSIONS[p]);

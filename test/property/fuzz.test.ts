@@ -5,6 +5,7 @@ import { systemActor } from '../../src/server/modules/identity/permissions.js';
 import type { TestApp } from '../helpers/app.js';
 import { changedTables, documentedOperations, expectProblem, fingerprint, type Operation, startApiTestApp, type TableName } from '../helpers/api-harness.js';
 import { targets } from '../helpers/db.js';
+import { insertGate, insertRelease } from '../helpers/release-fixtures.js';
 
 /**
  * Garbage at every documented /api operation (and some that do not exist): random JSON and broken
@@ -157,7 +158,13 @@ describe.each(targets)('fuzzing the API on %s', (kind) => {
     const svc = await t.sg.services.services.create(actor, { key: 'fuzz-svc', name: 'Fuzz service', tier: 2, ownerTeamId: team.id });
     const env = await t.sg.services.environments.create(actor, { key: 'fuzz-env', name: 'Fuzz env', tier: 'staging', order: 5 });
     const tok = await t.sg.services.identity.createToken({ ...actor, id: t.users.admin.id }, { name: 'fuzz', expiresInDays: 1, userId: t.users.admin.id });
-    known = [team.key, team.id, svc.key, svc.id, env.key, env.id, tok.token.id, t.users.developer.id, t.users.admin.id];
+    const rel = await insertRelease(t.sg.database.db, { key: 'fuzz-rel', status: 'planned' });
+    const gate = await insertGate(t.sg.database.db, rel.id, { criteria: [{ kind: 'manual_signoff' }, { kind: 'custom_check', config: { name: 'rate', min: 98 } }, { kind: 'all_scope_done' }] });
+    const item = await t.sg.services.workItems.create(actor, { source: 'jira', externalKey: 'FUZZ-1', type: 'bug', title: 'Fuzz item', statusCategory: 'todo', releaseId: rel.id });
+    const tpl = await t.sg.services.releaseTemplates.create(actor, { key: 'fuzz-tpl', name: 'Fuzz template', definition: { phases: [{ key: 'build', name: 'Build', environments: [env.key], defaultDurationDays: 3 }], gates: [{ key: 'exit', name: 'Exit', afterPhase: 'build' }] } });
+    const train = await t.sg.services.releases.create(actor, { key: 'fuzz-train', name: 'Fuzz train', type: 'enterprise', templateId: tpl.id, plannedStart: '2030-01-01T00:00:00Z' });
+    await t.sg.services.releases.create(actor, { key: 'fuzz-child', name: 'Fuzz child', type: 'project', parentId: train.id, dependsOn: [train.key] });
+    known = ['fuzz-tpl', train.key, train.id, 'fuzz-child', 'build', 'exit', team.key, team.id, svc.key, svc.id, env.key, env.id, tok.token.id, t.users.developer.id, t.users.admin.id, rel.key, rel.id, gate.id, gate.criteria[1]!.id, item.id, 'jira', 'FUZZ-1'];
   });
   afterAll(async () => {
     await t?.close();
@@ -230,7 +237,8 @@ describe.each(targets)('fuzzing the API on %s', (kind) => {
         }
       }
     }
-  });
+    // ~30 requests per operation with two fingerprints each: the work grows with the API, so no 60 s default
+  }, 300_000);
 
   describe('explicit cases', () => {
     // own fixtures: the random requests above may well have deleted or changed the fuzz-* ones

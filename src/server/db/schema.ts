@@ -263,9 +263,9 @@ export interface WorkItemsTable {
   type: string;
   title: string;
   status_category: StatusCategory;
-  status: string;
+  status: Generated<string>;
   assignee: string | null;
-  blocking: boolean;
+  blocking: Generated<boolean>;
   release_id: string | null;
   version: Generated<number>;
   created_at: CreatedAt;

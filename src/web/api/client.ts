@@ -121,6 +121,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Do not redirect to sign-in on 401 (the caller handles it, e.g. the login form). */
   skipAuthRedirect?: boolean;
+  /** Return the body as text instead of parsing JSON (e.g. text/markdown). */
+  responseType?: 'json' | 'text';
 }
 
 export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
@@ -168,6 +170,7 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
 
   if (response.status === 204 || response.status === 205) return undefined as T;
   const text = await response.text();
+  if (options.responseType === 'text') return text as T;
   if (!text) return undefined as T;
   try {
     return JSON.parse(text) as T;

@@ -1,4 +1,4 @@
-import { api } from './client';
+import { api, apiRequest } from './client';
 import type {
   ApiToken,
   AuditEvent,
@@ -8,6 +8,16 @@ import type {
   CalendarParams,
   CalendarResponse,
   FeedScope,
+  GateDetail,
+  NextStatuses,
+  Release,
+  ReleaseCreate,
+  ReleaseListParams,
+  ReleaseScope,
+  ReleaseStatus,
+  ReleaseTemplate,
+  WorkItem,
+  WorkItemCreate,
   CurrentUser,
   Environment,
   EnvironmentCreate,
@@ -74,4 +84,38 @@ export const calendarApi = {
   createFeed: (body: { scope: FeedScope; ref: string; name?: string }) =>
     api.post<CalendarFeedCreated>('/calendar/feeds', body),
   revokeFeed: (id: string) => api.delete(`/calendar/feeds/${enc(id)}`),
+};
+
+export const releasesApi = {
+  list: (params: ReleaseListParams, signal?: AbortSignal) =>
+    api.get<Page<Release>>('/releases', { ...params }, { signal }),
+  get: (ref: string, signal?: AbortSignal) => api.get<Release>(`/releases/${enc(ref)}`, undefined, { signal }),
+  create: (body: ReleaseCreate) => api.post<Release>('/releases', body),
+  nextStatuses: (ref: string, signal?: AbortSignal) =>
+    api.get<NextStatuses>(`/releases/${enc(ref)}/next-statuses`, undefined, { signal }),
+  /** No If-Match: the server checks the move against the current status (409 naming the allowed ones). */
+  transition: (ref: string, to: ReleaseStatus) => api.post<Release>(`/releases/${enc(ref)}/transitions`, { to }),
+  scope: (ref: string, signal?: AbortSignal) => api.get<ReleaseScope>(`/releases/${enc(ref)}/scope`, undefined, { signal }),
+  notesMarkdown: (ref: string, signal?: AbortSignal) =>
+    apiRequest<string>(`/releases/${enc(ref)}/notes`, {
+      query: { format: 'markdown' },
+      headers: { accept: 'text/markdown' },
+      responseType: 'text',
+      signal,
+    }),
+};
+
+export const releaseTemplatesApi = {
+  list: (signal?: AbortSignal) => api.get<Page<ReleaseTemplate>>('/release-templates', { limit: 200 }, { signal }),
+};
+
+export const gatesApi = {
+  get: (id: string, signal?: AbortSignal) => api.get<GateDetail>(`/gates/${enc(id)}`, undefined, { signal }),
+  signoff: (id: string, body: { decision: 'approve' | 'reject'; comment?: string }) =>
+    api.post<GateDetail>(`/gates/${enc(id)}/signoffs`, body),
+  waive: (id: string, reason: string) => api.post<GateDetail>(`/gates/${enc(id)}/waivers`, { reason }),
+};
+
+export const workItemsApi = {
+  create: (body: WorkItemCreate) => api.post<WorkItem>('/work-items', body),
 };

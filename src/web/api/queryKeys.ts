@@ -1,4 +1,4 @@
-import type { AuditListParams, CalendarParams, ServiceListParams } from './types';
+import type { AuditListParams, CalendarParams, ReleaseListParams, ServiceListParams } from './types';
 
 export const queryKeys = {
   me: ['auth', 'me'] as const,
@@ -23,7 +23,23 @@ export const queryKeys = {
     range: (params: CalendarParams) => ['calendar', 'range', params] as const,
     feeds: ['calendar', 'feeds'] as const,
   },
+  releases: {
+    all: ['releases'] as const,
+    list: (params: Omit<ReleaseListParams, 'cursor'>) => ['releases', 'list', params] as const,
+    options: ['releases', 'options'] as const,
+    detail: (ref: string) => ['releases', 'detail', ref] as const,
+    nextStatuses: (ref: string) => ['releases', 'detail', ref, 'next-statuses'] as const,
+    scope: (ref: string) => ['releases', 'detail', ref, 'scope'] as const,
+    notes: (ref: string) => ['releases', 'detail', ref, 'notes'] as const,
+  },
+  releaseTemplates: {
+    all: ['release-templates'] as const,
+  },
+  gates: {
+    detail: (id: string) => ['gates', id] as const,
+  },
   audit: {
+    all: ['audit'] as const,
     list: (params: Omit<AuditListParams, 'cursor'>) => ['audit', 'list', params] as const,
   },
 };

@@ -195,3 +195,206 @@ export interface CalendarFeedCreated {
   /** secret, path-only subscription URL: shown once */
   url: string;
 }
+
+// ---- releases, templates, gates, work items ----
+
+export type ReleaseStatus = 'draft' | 'planned' | 'in_progress' | 'released' | 'canceled';
+export type HealthStatus = 'on_track' | 'at_risk' | 'late';
+export type GateStatus = 'pending' | 'passed' | 'failed' | 'waived';
+export type CriterionStatus = 'pending' | 'passed' | 'failed';
+export type CriterionKind =
+  | 'all_scope_done'
+  | 'no_open_blockers'
+  | 'change_approved'
+  | 'deployment_succeeded'
+  | 'manual_signoff'
+  | 'custom_check';
+export type StatusCategory = 'todo' | 'in_progress' | 'done';
+
+export interface Reason {
+  code: string;
+  message: string;
+}
+
+export interface ReleasePhase {
+  id: string;
+  key: string;
+  name: string;
+  position: number;
+  plannedStart: string | null;
+  plannedEnd: string | null;
+  actualStart: string | null;
+  actualEnd: string | null;
+  environments: TeamRef[];
+  version: number;
+}
+
+export interface ReleaseCriterion {
+  id: string;
+  position: number;
+  kind: CriterionKind;
+  config: Record<string, unknown>;
+  status: CriterionStatus;
+  detail: string;
+}
+
+export interface ReleaseGate {
+  id: string;
+  key: string;
+  name: string;
+  afterPhase: string | null;
+  plannedAt: string | null;
+  status: GateStatus;
+  approverTeam: TeamRef | null;
+  quorum: number;
+  pushedFromGateId: string | null;
+  criteria: ReleaseCriterion[];
+  version: number;
+}
+
+export interface Release {
+  id: string;
+  key: string;
+  name: string;
+  releaseVersion: string;
+  type: ReleaseType;
+  status: ReleaseStatus;
+  parent: TeamRef | null;
+  ownerTeam: TeamRef | null;
+  description: string;
+  plannedStart: string | null;
+  plannedEnd: string | null;
+  actualStart: string | null;
+  actualEnd: string | null;
+  plannedAt: string | null;
+  templateId: string | null;
+  templateVersion: number | null;
+  services: (ServiceRef & { version: string | null })[];
+  dependsOn: TeamRef[];
+  phases: ReleasePhase[];
+  gates: ReleaseGate[];
+  scope: { total: number; done: number };
+  health: { status: HealthStatus; reasons: Reason[] };
+  warnings: Reason[];
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ReleaseListParams {
+  q?: string;
+  type?: ReleaseType;
+  status?: ReleaseStatus;
+  team?: string;
+  parent?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface ReleaseCreate {
+  key: string;
+  name: string;
+  releaseVersion?: string;
+  type: ReleaseType;
+  parentId?: string | null;
+  services?: string[];
+  ownerTeamId?: string | null;
+  plannedStart?: string | null;
+  plannedEnd?: string | null;
+  description?: string;
+  templateId?: string;
+}
+
+export interface NextStatuses {
+  status: ReleaseStatus;
+  next: { status: ReleaseStatus; roles: string[]; allowed: boolean }[];
+}
+
+export interface ReleaseTemplate {
+  id: string;
+  key: string;
+  name: string;
+  description: string;
+  templateVersion: number;
+  definition: {
+    phases: { key: string; name: string; environments?: string[]; defaultDurationDays: number }[];
+    gates?: { key: string; name: string; afterPhase?: string | null; approverTeam?: string | null; quorum?: number; criteria?: { kind: CriterionKind; config?: Record<string, unknown> }[] }[];
+  };
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Person {
+  id: string;
+  name: string;
+}
+
+export interface GateDetail {
+  id: string;
+  key: string;
+  name: string;
+  release: TeamRef & { status: string };
+  afterPhaseId: string | null;
+  plannedAt: string | null;
+  status: GateStatus;
+  evaluatedAt: string | null;
+  waiver: { reason: string; by: Person | null; at: string } | null;
+  criteria: (ReleaseCriterion & {
+    evaluatedAt: string | null;
+    latestReport?: { passed: boolean; value: number | null; detail: string; reportedAt: string } | null;
+  })[];
+  signoff: {
+    required: boolean;
+    approverTeam: TeamRef | null;
+    quorum: number;
+    approvals: number;
+    rejections: number;
+    decisions: { user: Person; decision: 'approve' | 'reject'; comment: string; decidedAt: string }[];
+    pendingApprovers: Person[] | null;
+  };
+  version: number;
+}
+
+export interface WorkItem {
+  id: string;
+  source: string;
+  externalKey: string;
+  url: string | null;
+  type: string;
+  title: string;
+  statusCategory: StatusCategory;
+  status: string;
+  assignee: string | null;
+  blocking: boolean;
+  release: TeamRef | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface WorkItemCreate {
+  source: string;
+  externalKey: string;
+  url?: string | null;
+  type: string;
+  title: string;
+  statusCategory: StatusCategory;
+  blocking?: boolean;
+  release?: string | null;
+}
+
+export type ScopeItem = Pick<WorkItem, 'id' | 'source' | 'externalKey' | 'url' | 'type' | 'title' | 'status' | 'assignee' | 'blocking'>;
+
+export interface ReleaseScope {
+  release: TeamRef & { status: string; plannedAt: string | null };
+  counts: { total: number; todo: number; inProgress: number; done: number; openBlockers: number };
+  groups: { todo: ScopeItem[]; inProgress: ScopeItem[]; done: ScopeItem[] };
+  truncated: boolean;
+  scopeCreep: {
+    change: 'added' | 'removed';
+    at: string;
+    actor: Person | null;
+    workItem: Pick<ScopeItem, 'id' | 'source' | 'externalKey' | 'title'> | null;
+  }[];
+}

@@ -38,7 +38,7 @@ export const NAV: NavGroup[] = [
     label: null,
     items: [
       { label: 'Dashboard', to: '/', icon: IconLayoutDashboard, testId: 'nav-dashboard', ready: false },
-      { label: 'Releases', to: '/releases', icon: IconRocket, testId: 'nav-releases', ready: false },
+      { label: 'Releases', to: '/releases', icon: IconRocket, testId: 'nav-releases', ready: true },
       { label: 'Calendar', to: '/calendar', icon: IconCalendarEvent, testId: 'nav-calendar', ready: true },
       { label: 'Changes', to: '/changes', icon: IconGitPullRequest, testId: 'nav-changes', ready: false },
       { label: 'Approvals', to: '/approvals', icon: IconClipboardCheck, testId: 'nav-approvals', ready: false },

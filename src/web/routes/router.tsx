@@ -12,7 +12,13 @@ import { queryClient } from '../queryClient';
 import { meQueryOptions, safeRedirect } from '../features/auth/session';
 import { AppLayout } from '../components/AppLayout';
 import { RouteError, RouteNotFound, RoutePending } from '../components/RouteStates';
-import { validateAuditSearch, validateCalendarSearch, validateServicesSearch, validateSignInSearch } from './search';
+import {
+  validateAuditSearch,
+  validateCalendarSearch,
+  validateReleasesSearch,
+  validateServicesSearch,
+  validateSignInSearch,
+} from './search';
 
 interface RouterContext {
   queryClient: QueryClient;
@@ -59,7 +65,6 @@ function page(path: string, component: ReturnType<typeof lazyRouteComponent>) {
 }
 
 const dashboardRoute = page('/', lazyRouteComponent(placeholders, 'DashboardPage'));
-const releasesRoute = page('releases', lazyRouteComponent(placeholders, 'ReleasesPage'));
 const changesRoute = page('changes', lazyRouteComponent(placeholders, 'ChangesPage'));
 const approvalsRoute = page('approvals', lazyRouteComponent(placeholders, 'ApprovalsPage'));
 const environmentsAreaRoute = page('environments', lazyRouteComponent(placeholders, 'EnvironmentsAreaPage'));
@@ -67,6 +72,19 @@ const deploymentsRoute = page('deployments', lazyRouteComponent(placeholders, 'D
 const metricsRoute = page('metrics', lazyRouteComponent(placeholders, 'MetricsPage'));
 const integrationsRoute = page('integrations', lazyRouteComponent(placeholders, 'IntegrationsPage'));
 const policiesRoute = page('policies', lazyRouteComponent(placeholders, 'PoliciesPage'));
+
+const releasesRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: 'releases',
+  validateSearch: validateReleasesSearch,
+  component: lazyRouteComponent(() => import('../features/releases/ReleasesPage'), 'ReleasesPage'),
+});
+
+const releaseRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: 'releases/$key',
+  component: lazyRouteComponent(() => import('../features/releases/ReleasePage'), 'ReleasePage'),
+});
 
 const calendarRoute = createRoute({
   getParentRoute: () => authedRoute,
@@ -138,6 +156,7 @@ const routeTree = rootRoute.addChildren([
   authedRoute.addChildren([
     dashboardRoute,
     releasesRoute,
+    releaseRoute,
     calendarRoute,
     changesRoute,
     approvalsRoute,

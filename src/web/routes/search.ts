@@ -77,3 +77,26 @@ export function validateCalendarSearch(search: Record<string, unknown>): Calenda
     lanes: search.lanes === 'environment' ? 'environment' : search.lanes === 'team' ? 'team' : undefined,
   };
 }
+
+const RELEASE_TYPES = ['enterprise', 'project', 'independent'] as const;
+const RELEASE_STATUSES = ['draft', 'planned', 'in_progress', 'released', 'canceled'] as const;
+
+export interface ReleasesSearch {
+  q?: string;
+  type?: (typeof RELEASE_TYPES)[number];
+  status?: (typeof RELEASE_STATUSES)[number];
+  team?: string;
+}
+
+function oneOf<T extends string>(values: readonly T[], value: unknown): T | undefined {
+  return typeof value === 'string' && (values as readonly string[]).includes(value) ? (value as T) : undefined;
+}
+
+export function validateReleasesSearch(search: Record<string, unknown>): ReleasesSearch {
+  return {
+    q: str(search.q),
+    type: oneOf(RELEASE_TYPES, search.type),
+    status: oneOf(RELEASE_STATUSES, search.status),
+    team: str(search.team),
+  };
+}

@@ -1,5 +1,6 @@
 import { Badge, Drawer, Group, Stack, Table, Text, Title } from '@mantine/core';
 import type { CalendarItem } from '../../api/types';
+import { AnchorLink } from '../../components/AnchorLink';
 import { viewerTimeZone, zoneName } from '../../lib/format';
 import { itemColor, KIND_LABELS, RELEASE_TYPE_COLORS, statusColor, statusLabel, typeLabel } from './model';
 
@@ -106,6 +107,9 @@ function Details({ item }: { item: CalendarItem }) {
             {statusLabel(item.release.status)}
           </Badge>
         </Group>
+        <AnchorLink to="/releases/$key" params={{ key: item.release.key }} size="sm">
+          Open the release page
+        </AnchorLink>
       </Stack>
     </Stack>
   );

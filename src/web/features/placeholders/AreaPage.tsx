@@ -19,7 +19,6 @@ export function DashboardPage() {
   );
 }
 
-export const ReleasesPage = () => area('releases');
 export const ChangesPage = () => area('changes');
 export const ApprovalsPage = () => area('approvals');
 export const DeploymentsPage = () => area('deployments');
