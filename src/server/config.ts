@@ -12,7 +12,7 @@ const EnvSchema = z.object({
   SHIPGATE_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   SHIPGATE_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   SHIPGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SHIPGATE_SEED_DEMO: bool.optional(),
+  SHIPGATE_SEED_DEMO: z.enum(['true', 'false', '1', '0', 'catalog']).transform((v) => (v === 'catalog' ? 'catalog' : v === 'true' || v === '1')).optional(),
   SHIPGATE_ADMIN_EMAIL: z.email().optional(),
   SHIPGATE_ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').optional(),
   SHIPGATE_SECURE_COOKIES: bool.default(false),
@@ -31,8 +31,8 @@ export interface Config {
   databaseUrl: string | null;
   poolSize: number;
   logLevel: z.infer<typeof EnvSchema>['SHIPGATE_LOG_LEVEL'];
-  /** Seed demo data on a new embedded database unless told otherwise. */
-  seedDemo: boolean | undefined;
+  /** Seed demo data on a new embedded database unless told otherwise; 'catalog' leaves out the release train. */
+  seedDemo: boolean | 'catalog' | undefined;
   admin: { email: string; password: string } | null;
   secureCookies: boolean;
   bodyLimit: number;

@@ -151,7 +151,7 @@ export async function createShipgate(opts: ShipgateOptions): Promise<Shipgate> {
 
     await ensureBootstrapAdmin(svc.identity, svc.identityRepo, database.db, config.admin);
     const shouldSeed = config.seedDemo ?? database.kind === 'pglite';
-    const demoLogins = shouldSeed ? await seedDemoData(svc, database.db, logger) : null;
+    const demoLogins = shouldSeed ? await seedDemoData(svc, database.db, logger, clock, { releases: shouldSeed !== 'catalog' }) : null;
     ready = true;
 
     const q = queue;

@@ -31,7 +31,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('calendar page in Chromium', () => {
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     database = await connectDatabase({ kind: 'pglite', dataDir: null });
-    sg = await createShipgate({ config: testConfig({ seedDemo: true }), database, logger: pino({ level: 'silent' }) });
+    sg = await createShipgate({ config: testConfig({ seedDemo: 'catalog' }), database, logger: pino({ level: 'silent' }) });
 
     // fixtures dated in the current month (UTC midnights: inclusive planned days)
     const now = new Date();

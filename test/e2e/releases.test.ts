@@ -57,7 +57,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('release pages in Chromium', () => {
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     database = await connectDatabase({ kind: 'pglite', dataDir: null });
-    sg = await createShipgate({ config: testConfig({ seedDemo: true }), database, logger: pino({ level: 'silent' }) });
+    sg = await createShipgate({ config: testConfig({ seedDemo: 'catalog' }), database, logger: pino({ level: 'silent' }) });
     base = await sg.app.listen({ port: 0, host: '127.0.0.1' });
     api = await apiSession(base, 'release@demo.shipgate.dev');
 

@@ -28,7 +28,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('web UI in Chromium', () => {
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     database = await connectDatabase({ kind: 'pglite', dataDir: null });
-    sg = await createShipgate({ config: testConfig({ seedDemo: true }), database, logger: pino({ level: 'silent' }) });
+    sg = await createShipgate({ config: testConfig({ seedDemo: 'catalog' }), database, logger: pino({ level: 'silent' }) });
     const address = await sg.app.listen({ port: 0, host: '127.0.0.1' });
     base = address;
     profile = fs.mkdtempSync(path.join(os.tmpdir(), 'shipgate-chromium-'));

@@ -3,7 +3,9 @@ import type { Db } from '../db/tx.js';
 import { DomainError } from '../lib/errors.js';
 import type { IdentityRepo } from '../modules/identity/identity.repo.js';
 import type { IdentityService } from '../modules/identity/identity.service.js';
-import { systemActor, type Role } from '../modules/identity/permissions.js';
+import { systemActor, type Actor, type Role } from '../modules/identity/permissions.js';
+import type { Clock } from '../lib/clock.js';
+import { seedDemoReleases, type ReleaseSeedServices } from './demo-releases.js';
 import { hashPassword } from '../modules/identity/secrets.js';
 import type { EnvironmentsService } from '../modules/environments/environments.service.js';
 import type { ServicesService } from '../modules/services/services.service.js';
@@ -58,7 +60,7 @@ const ENVIRONMENTS = [
   { key: 'production', name: 'Production', tier: 'production', order: 50, changeControlled: true, description: 'Live customer traffic' },
 ] as const;
 
-interface SeedServices {
+interface SeedServices extends ReleaseSeedServices {
   identity: IdentityService;
   teams: TeamsService;
   services: ServicesService;
@@ -66,11 +68,11 @@ interface SeedServices {
 }
 
 /**
- * Demo data for a new database: teams, one user per role, services with dependencies and five
- * environments. Runs through the services, so the demo's history is in the audit log too.
+ * Demo data for a new database: teams, one user per role, services with dependencies, five
+ * environments and a release train. Runs through the services, so the demo's history is in the audit log too.
  * Returns null when the database already has users (not new).
  */
-export async function seedDemoData(svc: SeedServices, db: Db, log: Logger): Promise<DemoLogin[] | null> {
+export async function seedDemoData(svc: SeedServices, db: Db, log: Logger, clock: Clock, opts: { releases: boolean }): Promise<DemoLogin[] | null> {
   const anyUser = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
   const anyService = await db.selectFrom('services').select('id').limit(1).executeTakeFirst();
   if (anyService || (anyUser && !(await isOnlyBootstrapAdmin(db)))) return null;
@@ -79,9 +81,11 @@ export async function seedDemoData(svc: SeedServices, db: Db, log: Logger): Prom
     const teamIds = new Map<string, string>();
     for (const t of TEAMS) teamIds.set(t.key, (await svc.teams.create(actor, t)).id);
     const passwordHash = await hashPassword(DEMO_PASSWORD);
+    let manager: Actor | undefined;
     for (const u of USERS) {
       const user = await svc.identity.createUser(actor, { email: u.email, name: u.name, roles: [u.role], passwordHash });
       await svc.teams.addMember(actor, u.team, user.id);
+      if (u.role === 'release_manager') manager = { kind: 'user', id: user.id, name: u.name, roles: [u.role], teamIds: [teamIds.get(u.team)!], serviceAccount: false, requestId: null };
     }
     for (const s of SERVICES) {
       await svc.services.create(actor, {
@@ -89,6 +93,7 @@ export async function seedDemoData(svc: SeedServices, db: Db, log: Logger): Prom
       });
     }
     for (const e of ENVIRONMENTS) await svc.environments.create(actor, { ...e });
+    if (opts.releases) await seedDemoReleases(svc, manager!, teamIds, clock);
   } catch (err) {
     // another node seeding the same database at the same moment: its data is as good as ours
     if (err instanceof DomainError && err.status === 409) {
