@@ -3,7 +3,9 @@ import { sql, type Kysely } from 'kysely';
 /** Range queries of the calendar, and the secret-URL feeds calendar apps subscribe to. */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`
-    create index release_phases_window on release_phases (planned_start, planned_end);
+    -- "overlaps [from, to)" is a range query: a btree on the start would scan everything that began earlier
+    create index releases_planned_range on releases using gist (tstzrange(planned_start, coalesce(planned_end, planned_start), '[]'));
+    create index release_phases_planned_range on release_phases using gist (tstzrange(planned_start, coalesce(planned_end, planned_start), '[]'));
     create index release_gates_planned_at on release_gates (planned_at);
 
     create table calendar_feeds (
@@ -23,5 +25,5 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql`drop table calendar_feeds; drop index release_gates_planned_at; drop index release_phases_window;`.execute(db);
+  await sql`drop table calendar_feeds; drop index release_gates_planned_at; drop index release_phases_planned_range; drop index releases_planned_range;`.execute(db);
 }

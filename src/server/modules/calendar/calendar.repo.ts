@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Executor } from '../../db/tx.js';
 
@@ -11,125 +11,72 @@ export interface CalendarFilter {
   limit: number;
 }
 
-export interface CalendarRow {
-  kind: 'release' | 'phase' | 'gate';
-  id: string;
-  title: string;
-  start: Date;
-  end: Date;
-  status: string;
-  release_id: string;
-  release_key: string;
-  release_name: string;
-  release_type: string;
-  release_status: string;
-  team: { id: string; key: string; name: string } | null;
-  environments: string[];
+type Kind = 'release' | 'phase' | 'gate';
+
+/** The scope filters, as they apply to the release `r` an item belongs to. */
+function releaseScope(f: CalendarFilter, opts: { environmentOnPhase: boolean }) {
+  const conds = [sql<boolean>`true`];
+  if (f.teamId) conds.push(sql<boolean>`r.owner_team_id = ${f.teamId}`);
+  if (f.serviceId) conds.push(sql<boolean>`exists (select 1 from release_services rs where rs.release_id = r.id and rs.service_id = ${f.serviceId})`);
+  if (f.environmentId && !opts.environmentOnPhase) {
+    conds.push(sql<boolean>`exists (select 1 from release_phases ep join release_phase_environments epe on epe.phase_id = ep.id where ep.release_id = r.id and epe.environment_id = ${f.environmentId})`);
+  }
+  if (f.environmentId && opts.environmentOnPhase) {
+    conds.push(sql<boolean>`exists (select 1 from release_phase_environments fe where fe.phase_id = p.id and fe.environment_id = ${f.environmentId})`);
+  }
+  return sql.join(conds, sql` and `);
 }
 
-type RelEB = ExpressionBuilder<DB & { r: DB['releases'] }, 'r'>;
-
-/** The scope filters apply to the release an item belongs to. */
-function releaseFilter(f: CalendarFilter) {
-  return (eb: RelEB) => {
-    const conds = [];
-    if (f.teamId) conds.push(eb('r.owner_team_id', '=', f.teamId));
-    if (f.serviceId) {
-      conds.push(eb.exists(eb.selectFrom('release_services as rs').select('rs.release_id').whereRef('rs.release_id', '=', 'r.id').where('rs.service_id', '=', f.serviceId)));
-    }
-    if (f.environmentId) {
-      conds.push(
-        eb.exists(
-          eb.selectFrom('release_phases as ep')
-            .innerJoin('release_phase_environments as epe', 'epe.phase_id', 'ep.id')
-            .select('ep.id')
-            .whereRef('ep.release_id', '=', 'r.id')
-            .where('epe.environment_id', '=', f.environmentId),
-        ),
-      );
-    }
-    return eb.and(conds);
-  };
-}
-
-const teamJson = sql<CalendarRow['team']>`case when t.id is null then null else json_build_object('id', t.id, 'key', t.key, 'name', t.name) end`;
+const utc = (col: string) => sql.raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 
 export function createCalendarRepo() {
   return {
-    /** Releases whose planned window overlaps [from, to). */
-    async releases(db: Executor, f: CalendarFilter): Promise<CalendarRow[]> {
-      return (await db
-        .selectFrom('releases as r')
-        .leftJoin('teams as t', 't.id', 'r.owner_team_id')
-        .select([
-          sql<'release'>`'release'`.as('kind'), 'r.id', 'r.name as title', 'r.planned_start as start', sql<Date>`coalesce(r.planned_end, r.planned_start)`.as('end'), 'r.status',
-          'r.id as release_id', 'r.key as release_key', 'r.name as release_name', 'r.type as release_type', 'r.status as release_status',
-          teamJson.as('team'), sql<string[]>`'{}'::text[]`.as('environments'),
-        ])
-        .where('r.planned_start', '<', f.to)
-        .where(sql<boolean>`coalesce(r.planned_end, r.planned_start) >= ${f.from}`)
-        .where(releaseFilter(f))
-        .orderBy('r.planned_start')
-        .orderBy('r.id')
-        .limit(f.limit)
-        .execute()) as CalendarRow[];
-    },
-
-    /** Phases overlapping [from, to), optionally only those bound to the environment. */
-    async phases(db: Executor, f: CalendarFilter): Promise<CalendarRow[]> {
-      let q = db
-        .selectFrom('release_phases as p')
-        .innerJoin('releases as r', 'r.id', 'p.release_id')
-        .leftJoin('teams as t', 't.id', 'r.owner_team_id')
-        .select([
-          sql<'phase'>`'phase'`.as('kind'), 'p.id', 'p.name as title', 'p.planned_start as start', sql<Date>`coalesce(p.planned_end, p.planned_start)`.as('end'),
-          sql<string>`case when p.actual_end is not null then 'done' when p.actual_start is not null then 'active' else 'planned' end`.as('status'),
-          'r.id as release_id', 'r.key as release_key', 'r.name as release_name', 'r.type as release_type', 'r.status as release_status',
-          teamJson.as('team'), sql<string[]>`'{}'::text[]`.as('environments'),
-        ])
-        .where('p.planned_start', '<', f.to)
-        .where(sql<boolean>`coalesce(p.planned_end, p.planned_start) >= ${f.from}`)
-        .where(releaseFilter({ ...f, environmentId: undefined }));
-      if (f.environmentId) {
-        const env = f.environmentId;
-        q = q.where((eb) => eb.exists(eb.selectFrom('release_phase_environments as fe').select('fe.phase_id').whereRef('fe.phase_id', '=', 'p.id').where('fe.environment_id', '=', env)));
-      }
-      return (await q.orderBy('p.planned_start').orderBy('p.id').limit(f.limit).execute()) as CalendarRow[];
-    },
-
-    /** Environment keys per phase, in promotion order: one indexed query for a whole page of phases. */
-    async phaseEnvironments(db: Executor, phaseIds: string[]): Promise<Map<string, string[]>> {
-      const byPhase = new Map<string, string[]>();
-      if (phaseIds.length === 0) return byPhase;
-      const rows = await db
-        .selectFrom('release_phase_environments as pe')
-        .innerJoin('environments as e', 'e.id', 'pe.environment_id')
-        .select(['pe.phase_id', 'e.key'])
-        .where('pe.phase_id', '=', sql<string>`any(${phaseIds}::uuid[])`)
-        .orderBy('e.sort_order')
-        .execute();
-      for (const r of rows) byPhase.set(r.phase_id, [...(byPhase.get(r.phase_id) ?? []), r.key]);
-      return byPhase;
-    },
-
-    /** Gates planned inside [from, to). */
-    async gates(db: Executor, f: CalendarFilter): Promise<CalendarRow[]> {
-      return (await db
-        .selectFrom('release_gates as g')
-        .innerJoin('releases as r', 'r.id', 'g.release_id')
-        .leftJoin('teams as t', 't.id', 'r.owner_team_id')
-        .select([
-          sql<'gate'>`'gate'`.as('kind'), 'g.id', 'g.name as title', sql<Date>`g.planned_at`.as('start'), sql<Date>`g.planned_at`.as('end'), 'g.status',
-          'r.id as release_id', 'r.key as release_key', 'r.name as release_name', 'r.type as release_type', 'r.status as release_status',
-          teamJson.as('team'), sql<string[]>`'{}'::text[]`.as('environments'),
-        ])
-        .where('g.planned_at', '>=', f.from)
-        .where('g.planned_at', '<', f.to)
-        .where(releaseFilter(f))
-        .orderBy('g.planned_at')
-        .orderBy('g.id')
-        .limit(f.limit)
-        .execute()) as CalendarRow[];
+    /**
+     * Releases, phases and gates overlapping [from, to), at most `perKind` of each, as one JSON
+     * array built by PostgreSQL: thousands of items per answer cost no per-row work in the server.
+     */
+    async itemsJson(db: Executor, f: CalendarFilter, kinds: Kind[], perKind: number): Promise<{ json: string; truncated: boolean }> {
+      const want = (k: Kind) => kinds.includes(k);
+      const { rows } = await sql<{ items: string; truncated: boolean }>`
+        with rel as (
+          select 'release'::text as kind, 0 as ko, r.id, r.name as title, r.planned_start as starts, coalesce(r.planned_end, r.planned_start) as ends,
+                 r.status::text as status, r.id as release_id, '{}'::text[] as environments,
+                 row_number() over (order by r.planned_start, r.id) as rn
+          from releases r
+          where ${want('release')} and tstzrange(r.planned_start, coalesce(r.planned_end, r.planned_start), '[]') && tstzrange(${f.from}, ${f.to}, '[)')
+            and ${releaseScope(f, { environmentOnPhase: false })}
+          order by r.planned_start, r.id limit ${perKind + 1}
+        ), ph as (
+          select 'phase'::text, 1, p.id, p.name, p.planned_start, coalesce(p.planned_end, p.planned_start),
+                 case when p.actual_end is not null then 'done' when p.actual_start is not null then 'active' else 'planned' end,
+                 p.release_id,
+                 coalesce((select array_agg(e.key order by e.sort_order) from release_phase_environments pe join environments e on e.id = pe.environment_id where pe.phase_id = p.id), '{}'::text[]),
+                 row_number() over (order by p.planned_start, p.id)
+          from release_phases p join releases r on r.id = p.release_id
+          where ${want('phase')} and tstzrange(p.planned_start, coalesce(p.planned_end, p.planned_start), '[]') && tstzrange(${f.from}, ${f.to}, '[)')
+            and ${releaseScope(f, { environmentOnPhase: true })}
+          order by p.planned_start, p.id limit ${perKind + 1}
+        ), ga as (
+          select 'gate'::text, 2, g.id, g.name, g.planned_at, g.planned_at, g.status::text, g.release_id, '{}'::text[],
+                 row_number() over (order by g.planned_at, g.id)
+          from release_gates g join releases r on r.id = g.release_id
+          where ${want('gate')} and g.planned_at >= ${f.from} and g.planned_at < ${f.to}
+            and ${releaseScope(f, { environmentOnPhase: false })}
+          order by g.planned_at, g.id limit ${perKind + 1}
+        ), items as (
+          select * from rel union all select * from ph union all select * from ga
+        )
+        select
+          exists (select 1 from items where rn > ${perKind}) as truncated,
+          coalesce(json_agg(json_build_object(
+            'kind', i.kind, 'id', i.id, 'title', i.title, 'start', ${utc('i.starts')}, 'end', ${utc('i.ends')}, 'status', i.status,
+            'release', json_build_object('id', r.id, 'key', r.key, 'name', r.name, 'type', r.type, 'status', r.status),
+            'team', case when t.id is null then null else json_build_object('id', t.id, 'key', t.key, 'name', t.name) end,
+            'environments', i.environments
+          ) order by i.starts, i.ko, i.id) filter (where i.rn <= ${perKind}), '[]')::text as items
+        from items i join releases r on r.id = i.release_id left join teams t on t.id = r.owner_team_id
+      `.execute(db);
+      return { json: rows[0]?.items ?? '[]', truncated: rows[0]?.truncated ?? false };
     },
 
     async insertFeed(db: Executor, row: Insertable<DB['calendar_feeds']>) {

@@ -5,7 +5,7 @@ import { isUuid, newId } from '../../lib/ids.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { assertCan, can, type Actor } from '../identity/permissions.js';
 import { randomToken, sha256 } from '../identity/secrets.js';
-import type { CalendarFilter, CalendarRepo, CalendarRow } from './calendar.repo.js';
+import type { CalendarFilter, CalendarRepo } from './calendar.repo.js';
 import { MAX_RANGE_DAYS, type CalendarItem, type CalendarQuery, type Feed } from './calendar.schemas.js';
 import { toIcs } from './calendar.ics.js';
 
@@ -14,21 +14,7 @@ const MAX_ITEMS_PER_KIND = 2000;
 const FEED_PAST_DAYS = 90;
 const FEED_FUTURE_DAYS = 365;
 
-const present = (r: CalendarRow): CalendarItem => ({
-  kind: r.kind,
-  id: r.id,
-  title: r.title,
-  start: r.start.toISOString(),
-  end: r.end.toISOString(),
-  status: r.status,
-  release: { id: r.release_id, key: r.release_key, name: r.release_name, type: r.release_type, status: r.release_status },
-  team: r.team,
-  environments: r.environments,
-});
-
 type Kind = CalendarItem['kind'];
-/** At the same instant a release comes before its phases, and phases before gates. */
-const KIND_ORDER: Record<Kind, number> = { release: 0, phase: 1, gate: 2 };
 
 export interface CalendarDeps {
   db: Db;
@@ -46,20 +32,7 @@ export interface CalendarDeps {
 export function createCalendarService(deps: CalendarDeps) {
   const { db, repo, audit, clock, lookup } = deps;
 
-  async function items(f: CalendarFilter, kinds: Kind[]): Promise<{ items: CalendarItem[]; truncated: boolean }> {
-    const limit = { ...f, limit: MAX_ITEMS_PER_KIND + 1 };
-    const [releases, phases, gates] = await Promise.all([
-      kinds.includes('release') ? repo.releases(db, limit) : [],
-      kinds.includes('phase') ? repo.phases(db, limit) : [],
-      kinds.includes('gate') ? repo.gates(db, limit) : [],
-    ]);
-    const truncated = [releases, phases, gates].some((rows) => rows.length > MAX_ITEMS_PER_KIND);
-    const environments = await repo.phaseEnvironments(db, phases.slice(0, MAX_ITEMS_PER_KIND).map((p) => p.id));
-    for (const phase of phases) phase.environments = environments.get(phase.id) ?? [];
-    const all = [releases, phases, gates].flatMap((rows) => rows.slice(0, MAX_ITEMS_PER_KIND)).map(present);
-    all.sort((a, b) => a.start.localeCompare(b.start) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.id.localeCompare(b.id));
-    return { items: all, truncated };
-  }
+  const items = (f: CalendarFilter, kinds: Kind[]) => repo.itemsJson(db, f, kinds, MAX_ITEMS_PER_KIND);
 
   async function resolve(kind: 'team' | 'service' | 'environment', ref: string | undefined, field: string) {
     if (!ref) return undefined;
@@ -84,7 +57,8 @@ export function createCalendarService(deps: CalendarDeps) {
         environmentId: await resolve('environment', q.environment, 'environment'),
       };
       const kinds = (q.kinds?.split(',') ?? ['release', 'phase', 'gate']) as Kind[];
-      return { from: from.toISOString(), to: to.toISOString(), ...(await items(filter, kinds)) };
+      const { json, truncated } = await items(filter, kinds);
+      return { from: from.toISOString(), to: to.toISOString(), truncated, itemsJson: json };
     },
 
     /** A secret-URL feed for calendar apps, which cannot send a session or a bearer token. */
@@ -136,8 +110,8 @@ export function createCalendarService(deps: CalendarDeps) {
         serviceId: feed.service_id ?? undefined,
         limit: 0,
       };
-      const { items: list } = await items(filter, ['release', 'phase', 'gate']);
-      return toIcs(feed.name, list, baseUrl, now);
+      const { json } = await items(filter, ['release', 'phase', 'gate']);
+      return toIcs(feed.name, JSON.parse(json) as CalendarItem[], baseUrl, now);
     },
   };
 }
