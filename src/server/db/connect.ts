@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.js';
 import { embeddedTemplate, templateIsBuilt, type EmbeddedTemplate } from './template-file.js';
@@ -102,6 +102,3 @@ async function connectPGlite(dataDir: string | null, template: EmbeddedTemplate 
     dumpDataDir: () => dialect.mutex.run(() => pglite.dumpDataDir('gzip')),
   };
 }
-
-/** Raw statement helper for migrations and tests. */
-export const raw = (text: string) => CompiledQuery.raw(text);

@@ -64,7 +64,7 @@ class PGliteDriver implements Driver {
   private readonly connection: PGliteConnection;
   private readonly releases = new WeakMap<DatabaseConnection, () => void>();
 
-  constructor(private readonly pglite: PGlite, readonly mutex: Mutex) {
+  constructor(pglite: PGlite, readonly mutex: Mutex) {
     this.connection = new PGliteConnection(pglite);
   }
 

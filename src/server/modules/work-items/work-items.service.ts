@@ -2,7 +2,6 @@ import type { Db, Tx } from '../../db/tx.js';
 import type { Clock } from '../../lib/clock.js';
 import { Conflict, Invalid, NotFound, PreconditionFailed } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { isUniqueViolation } from '../../db/errors.js';
 import { toPage, type Page } from '../../lib/cursor.js';
 import { cursorFor } from '../../lib/keyset.js';
 import { assertVersion } from '../../lib/versioning.js';
