@@ -6,25 +6,28 @@ import {
   Badge,
   Button,
   Code,
-  EmptyState,
   Group,
-  Paper,
   Table,
   Text,
   TextInput,
   Tooltip,
 } from '@mantine/core';
-import { useInfiniteQuery } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { IconChevronDown, IconChevronRight, IconHistory, IconLock, IconSearch } from '@tabler/icons-react';
 import { auditApi } from '../../api/endpoints';
 import { queryKeys } from '../../api/queryKeys';
 import type { AuditEvent } from '../../api/types';
-import { ErrorState } from '../../components/ErrorState';
-import { LoadMore } from '../../components/LoadMore';
+import {
+  CursorLoadMore,
+  EmptyStatePanel,
+  ListPageStates,
+  NoFilterMatchesPanel,
+  TablePanel,
+} from '../../components/ListPageStates';
 import { PageHeader } from '../../components/PageHeader';
 import { permissionHint } from '../../components/PermissionButton';
-import { TableSkeleton } from '../../components/TableSkeleton';
+import { ClearFiltersButton } from '../../components/UrlFilterBar';
+import { useCursorList } from '../../components/useCursorList';
 import { formatDateTime, localInputToRfc3339, rfc3339ToLocalInput, viewerTimeZone, zoneName } from '../../lib/format';
 import type { AuditSearch } from '../../routes/search';
 import { usePermission } from '../auth/session';
@@ -65,12 +68,9 @@ export function AuditPage() {
     from: search.from,
     to: search.to,
   };
-  const list = useInfiniteQuery({
+  const { list, items } = useCursorList({
     queryKey: queryKeys.audit.list(filters),
-    queryFn: ({ pageParam, signal }) =>
-      auditApi.list({ ...filters, limit: PAGE_SIZE, cursor: pageParam ?? undefined }, signal),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.nextCursor ?? null,
+    fetchPage: (cursor, signal) => auditApi.list({ ...filters, limit: PAGE_SIZE, cursor }, signal),
     enabled: canRead,
   });
 
@@ -87,7 +87,6 @@ export function AuditPage() {
   };
   const clear = () => void navigate({ search: {} });
   const filtered = Object.values(filters).some(Boolean);
-  const items = list.data?.pages.flatMap((p) => p.items) ?? [];
   const toggle = (id: string) =>
     setExpanded((prev) => {
       const next = new Set(prev);
@@ -167,83 +166,71 @@ export function AuditPage() {
               <Button type="submit" leftSection={<IconSearch size={14} />}>
                 Apply filters
               </Button>
-              {filtered ? (
-                <Button variant="subtle" color="gray" onClick={clear}>
-                  Clear
-                </Button>
-              ) : null}
+              <ClearFiltersButton show={filtered} onClick={clear}>
+                Clear
+              </ClearFiltersButton>
             </Group>
           </form>
 
-          {list.isPending ? (
-            <TableSkeleton rows={8} label="Loading audit events" />
-          ) : list.isError ? (
-            <ErrorState error={list.error} title="Could not load the audit log" onRetry={() => void list.refetch()} retrying={list.isFetching} />
-          ) : items.length === 0 ? (
-            <Paper withBorder p="xl" radius="md">
-              <EmptyState
-                icon={<IconHistory size={28} />}
-                title={filtered ? 'No events match these filters' : 'No audit events yet'}
-                description={
-                  filtered
-                    ? 'Widen the time range or clear the filters.'
-                    : 'Events appear here as soon as anyone creates or changes something — for example a service in the catalog.'
-                }
-              >
-                {filtered ? (
-                  <Group justify="center" mt="sm">
-                    <Button variant="default" onClick={clear}>
-                      Clear filters
-                    </Button>
-                  </Group>
-                ) : null}
-              </EmptyState>
-            </Paper>
-          ) : (
+          <ListPageStates
+            query={list}
+            skeletonRows={8}
+            loadingLabel="Loading audit events"
+            errorTitle="Could not load the audit log"
+            isEmpty={items.length === 0}
+            empty={
+              filtered ? (
+                <NoFilterMatchesPanel
+                  icon={<IconHistory size={28} />}
+                  title="No events match these filters"
+                  description="Widen the time range or clear the filters."
+                  onClear={clear}
+                />
+              ) : (
+                <EmptyStatePanel
+                  icon={<IconHistory size={28} />}
+                  title="No audit events yet"
+                  description="Events appear here as soon as anyone creates or changes something — for example a service in the catalog."
+                />
+              )
+            }
+          >
             <>
-              <Paper withBorder radius="md" style={{ overflow: 'hidden' }}>
-                <Table.ScrollContainer minWidth={900}>
-                  <Table aria-label="Audit events" data-testid="audit-table">
-                    <Table.Thead>
-                      <Table.Tr>
-                        <Table.Th w={36}>
-                          <span aria-hidden>&nbsp;</span>
-                        </Table.Th>
-                        <Table.Th>#</Table.Th>
-                        <Table.Th>Time ({viewerTimeZone})</Table.Th>
-                        <Table.Th>Actor</Table.Th>
-                        <Table.Th>Action</Table.Th>
-                        <Table.Th>Entity</Table.Th>
-                        <Table.Th>Request ID</Table.Th>
-                      </Table.Tr>
-                    </Table.Thead>
-                    <Table.Tbody>
-                      {items.map((event) => (
-                        <AuditRow
-                          key={event.id}
-                          event={event}
-                          open={expanded.has(event.id)}
-                          onToggle={() => toggle(event.id)}
-                          onFilterEntity={() =>
-                            void navigate({
-                              search: (prev) => ({ ...prev, entityType: event.entityType, entityId: event.entityId }),
-                            })
-                          }
-                        />
-                      ))}
-                    </Table.Tbody>
-                  </Table>
-                </Table.ScrollContainer>
-              </Paper>
-              <LoadMore
-                shown={items.length}
-                hasMore={Boolean(list.hasNextPage)}
-                loading={list.isFetchingNextPage}
-                onLoadMore={() => void list.fetchNextPage()}
-                noun={items.length === 1 ? 'event' : 'events'}
-              />
+              <TablePanel minWidth={900}>
+                <Table aria-label="Audit events" data-testid="audit-table">
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th w={36}>
+                        <span aria-hidden>&nbsp;</span>
+                      </Table.Th>
+                      <Table.Th>#</Table.Th>
+                      <Table.Th>Time ({viewerTimeZone})</Table.Th>
+                      <Table.Th>Actor</Table.Th>
+                      <Table.Th>Action</Table.Th>
+                      <Table.Th>Entity</Table.Th>
+                      <Table.Th>Request ID</Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {items.map((event) => (
+                      <AuditRow
+                        key={event.id}
+                        event={event}
+                        open={expanded.has(event.id)}
+                        onToggle={() => toggle(event.id)}
+                        onFilterEntity={() =>
+                          void navigate({
+                            search: (prev) => ({ ...prev, entityType: event.entityType, entityId: event.entityId }),
+                          })
+                        }
+                      />
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </TablePanel>
+              <CursorLoadMore list={list} shown={items.length} noun="event" nounPlural="events" />
             </>
-          )}
+          </ListPageStates>
         </>
       )}
     </>

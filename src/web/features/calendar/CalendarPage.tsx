@@ -5,11 +5,8 @@ import {
   Box,
   Button,
   Chip,
-  EmptyState,
   Group,
   Loader,
-  NativeSelect,
-  Paper,
   SegmentedControl,
   Skeleton,
   Stack,
@@ -19,13 +16,15 @@ import {
 } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
-import { IconAlertTriangle, IconCalendarEvent, IconChevronLeft, IconChevronRight, IconRss, IconSearch } from '@tabler/icons-react';
+import { IconAlertTriangle, IconCalendarEvent, IconChevronLeft, IconChevronRight, IconRss } from '@tabler/icons-react';
 import { calendarApi, environmentsApi, servicesApi } from '../../api/endpoints';
 import { queryKeys } from '../../api/queryKeys';
 import type { CalendarItem, CalendarKind, CalendarParams } from '../../api/types';
 import { ErrorState } from '../../components/ErrorState';
+import { EmptyStatePanel, NoFilterMatchesPanel } from '../../components/ListPageStates';
 import { PageHeader } from '../../components/PageHeader';
 import { PermissionButton } from '../../components/PermissionButton';
+import { ClearFiltersButton, FilterBar, FilterSelect } from '../../components/UrlFilterBar';
 import { viewerTimeZone } from '../../lib/format';
 import type { CalendarSearch } from '../../routes/search';
 import { useTeams } from '../teams/useTeams';
@@ -88,8 +87,6 @@ export function CalendarPage() {
     [services.data],
   );
   const envList = useMemo(() => [...(environments.data?.items ?? [])].sort((a, b) => a.order - b.order), [environments.data]);
-  const withCurrent = (options: { value: string; label: string }[], current: string | undefined) =>
-    current && !options.some((o) => o.value === current) ? [...options, { value: current, label: current }] : options;
 
   const clearFilters = () => setSearch({ team: undefined, service: undefined, environment: undefined, kinds: undefined });
 
@@ -157,36 +154,33 @@ export function CalendarPage() {
           ) : null}
         </Group>
 
-        <Group gap="xs" align="center" role="search" aria-label="Filter the calendar">
-          <NativeSelect
-            aria-label="Team"
-            size="xs"
+        <FilterBar label="Filter the calendar" align="center" spaced={false}>
+          <FilterSelect
+            label="Team"
             w={180}
             value={search.team ?? ''}
-            onChange={(e) => setSearch({ team: e.currentTarget.value || undefined })}
-            data={[{ value: '', label: 'All teams' }, ...withCurrent(teamOptions, search.team)]}
+            onChange={(v) => setSearch({ team: v || undefined })}
+            allLabel="All teams"
+            options={teamOptions}
+            keepCurrent
           />
-          <NativeSelect
-            aria-label="Service"
-            size="xs"
+          <FilterSelect
+            label="Service"
             w={220}
             value={search.service ?? ''}
-            onChange={(e) => setSearch({ service: e.currentTarget.value || undefined })}
-            data={[{ value: '', label: 'All services' }, ...withCurrent(serviceOptions, search.service)]}
+            onChange={(v) => setSearch({ service: v || undefined })}
+            allLabel="All services"
+            options={serviceOptions}
+            keepCurrent
           />
-          <NativeSelect
-            aria-label="Environment"
-            size="xs"
+          <FilterSelect
+            label="Environment"
             w={200}
             value={search.environment ?? ''}
-            onChange={(e) => setSearch({ environment: e.currentTarget.value || undefined })}
-            data={[
-              { value: '', label: 'All environments' },
-              ...withCurrent(
-                envList.map((e) => ({ value: e.key, label: e.name })),
-                search.environment,
-              ),
-            ]}
+            onChange={(v) => setSearch({ environment: v || undefined })}
+            allLabel="All environments"
+            options={envList.map((e) => ({ value: e.key, label: e.name }))}
+            keepCurrent
           />
           <Chip.Group
             multiple
@@ -206,12 +200,8 @@ export function CalendarPage() {
               ))}
             </Group>
           </Chip.Group>
-          {filtered ? (
-            <Button variant="subtle" color="gray" size="xs" onClick={clearFilters}>
-              Clear filters
-            </Button>
-          ) : null}
-        </Group>
+          <ClearFiltersButton show={filtered} onClick={clearFilters} size="xs" />
+        </FilterBar>
         <Legend />
       </Stack>
 
@@ -231,27 +221,21 @@ export function CalendarPage() {
             <CalendarError error={calendar.error} onRetry={() => void calendar.refetch()} retrying={calendar.isFetching} />
           ) : null}
           {items.length === 0 ? (
-            <Paper withBorder p="xl" radius="md" data-testid="calendar-empty">
-              {filtered ? (
-                <EmptyState
-                  icon={<IconSearch size={28} />}
-                  title="Nothing matches these filters in this range"
-                  description="Try another month, widen the filters, or clear them."
-                >
-                  <Group justify="center" mt="sm">
-                    <Button variant="default" onClick={clearFilters}>
-                      Clear filters
-                    </Button>
-                  </Group>
-                </EmptyState>
-              ) : (
-                <EmptyState
-                  icon={<IconCalendarEvent size={28} />}
-                  title={`No releases in ${range.title}`}
-                  description="Releases appear here once they are planned: give a release planned dates (and its phases and gates theirs) and it shows up on this calendar. Try the previous or next month."
-                />
-              )}
-            </Paper>
+            filtered ? (
+              <NoFilterMatchesPanel
+                testId="calendar-empty"
+                title="Nothing matches these filters in this range"
+                description="Try another month, widen the filters, or clear them."
+                onClear={clearFilters}
+              />
+            ) : (
+              <EmptyStatePanel
+                testId="calendar-empty"
+                icon={<IconCalendarEvent size={28} />}
+                title={`No releases in ${range.title}`}
+                description="Releases appear here once they are planned: give a release planned dates (and its phases and gates theirs) and it shows up on this calendar. Try the previous or next month."
+              />
+            )
           ) : view === 'month' ? (
             <Suspense fallback={<CalendarSkeleton />}>
               <MonthView first={first} items={items} onSelect={setSelected} />

@@ -1,10 +1,7 @@
 import { useState } from 'react';
 import {
-  ActionIcon,
-  Alert,
   Badge,
   Button,
-  CopyButton,
   Divider,
   Group,
   Modal,
@@ -15,18 +12,19 @@ import {
   Table,
   Text,
   TextInput,
-  Tooltip,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { IconAlertTriangle, IconCheck, IconCopy, IconTrash } from '@tabler/icons-react';
 import { ApiError } from '../../api/client';
 import { calendarApi } from '../../api/endpoints';
 import { queryKeys } from '../../api/queryKeys';
 import type { CalendarFeed, CalendarFeedCreated, FeedScope } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { useConfirmedAction } from '../../components/useConfirmedAction';
+import { CopyableSecretField, SecretShownOnceWarning } from '../../components/SecretShownOnce';
 import { ErrorState } from '../../components/ErrorState';
 import { FormProblem } from '../../components/FormProblem';
+import { RevokeActionIcon } from '../../components/RowActions';
 import { formatDate } from '../../lib/format';
 
 interface Option {
@@ -51,7 +49,6 @@ export function SubscribeModal({ opened, onClose, teams, services, defaultScope,
   const [ref, setRef] = useState(defaultRef);
   const [name, setName] = useState('');
   const [created, setCreated] = useState<CalendarFeedCreated | null>(null);
-  const [revoking, setRevoking] = useState<CalendarFeed | null>(null);
 
   const feeds = useQuery({ queryKey: queryKeys.calendar.feeds, queryFn: ({ signal }) => calendarApi.feeds(signal), enabled: opened });
 
@@ -63,14 +60,14 @@ export function SubscribeModal({ opened, onClose, teams, services, defaultScope,
     },
   });
 
-  const revoke = useMutation({
-    mutationFn: (feed: CalendarFeed) => calendarApi.revokeFeed(feed.id),
-    onSuccess: (_d, feed) => {
+  const revoke = useConfirmedAction({
+    action: (feed: CalendarFeed) => calendarApi.revokeFeed(feed.id),
+    onSuccess: (feed) => {
       void queryClient.invalidateQueries({ queryKey: queryKeys.calendar.feeds });
       notifications.show({ color: 'green', title: 'Feed revoked', message: `${feed.name}: calendar apps can no longer read it.` });
-      setRevoking(null);
     },
   });
+  const revoking = revoke.target;
 
   const options = scope === 'team' ? teams : services;
   const close = () => {
@@ -91,33 +88,17 @@ export function SubscribeModal({ opened, onClose, teams, services, defaultScope,
                 Feed <b>{created.feed.name}</b> created. Add this address to your calendar app (Google Calendar: “From URL”;
                 Outlook: “Subscribe from web”; Apple Calendar: “New calendar subscription”).
               </Text>
-              <Group gap="xs" wrap="nowrap">
-                <TextInput
-                  aria-label="Subscription URL"
-                  value={absoluteUrl}
-                  readOnly
-                  onFocus={(e) => e.currentTarget.select()}
-                  style={{ flex: 1 }}
-                  classNames={{ input: 'sg-mono' }}
-                  data-testid="feed-url"
-                />
-                <CopyButton value={absoluteUrl}>
-                  {({ copied, copy }) => (
-                    <Button
-                      variant={copied ? 'light' : 'filled'}
-                      color={copied ? 'green' : undefined}
-                      leftSection={copied ? <IconCheck size={14} /> : <IconCopy size={14} />}
-                      onClick={copy}
-                    >
-                      {copied ? 'Copied' : 'Copy'}
-                    </Button>
-                  )}
-                </CopyButton>
-              </Group>
-              <Alert color="yellow" variant="light" icon={<IconAlertTriangle size={16} />} title="Shown only once">
+              <CopyableSecretField
+                ariaLabel="Subscription URL"
+                value={absoluteUrl}
+                testId="feed-url"
+                copiedColor="green"
+                copiedVariant="light"
+              />
+              <SecretShownOnceWarning title="Shown only once">
                 This address is a secret: anyone who has it can read this calendar. Copy it now — Shipgate will not show it
                 again. If it leaks, revoke the feed below and create a new one.
-              </Alert>
+              </SecretShownOnceWarning>
               <Group justify="flex-end">
                 <Button variant="default" onClick={() => setCreated(null)}>
                   Create another
@@ -213,19 +194,10 @@ export function SubscribeModal({ opened, onClose, teams, services, defaultScope,
                       <Text size="sm">{formatDate(feed.createdAt)}</Text>
                     </Table.Td>
                     <Table.Td ta="right">
-                      <Tooltip label={`Revoke ${feed.name}`}>
-                        <ActionIcon
-                          variant="subtle"
-                          color="red"
-                          aria-label={`Revoke ${feed.name}`}
-                          onClick={() => {
-                            revoke.reset();
-                            setRevoking(feed);
-                          }}
-                        >
-                          <IconTrash size={16} />
-                        </ActionIcon>
-                      </Tooltip>
+                      <RevokeActionIcon
+                        name={feed.name}
+                        onClick={() => revoke.ask(feed)}
+                      />
                     </Table.Td>
                   </Table.Tr>
                 ))}
@@ -236,13 +208,9 @@ export function SubscribeModal({ opened, onClose, teams, services, defaultScope,
       </Modal>
 
       <ConfirmDialog
-        opened={revoking !== null}
+        {...revoke.dialogProps}
         title={revoking ? `Revoke feed “${revoking.name}”?` : 'Revoke feed'}
         confirmLabel="Revoke feed"
-        onConfirm={() => revoking && revoke.mutate(revoking)}
-        onClose={() => setRevoking(null)}
-        loading={revoke.isPending}
-        error={revoke.error}
       >
         <Text size="sm">Calendar apps subscribed to this address stop receiving updates. This cannot be undone.</Text>
       </ConfirmDialog>

@@ -1,18 +1,22 @@
-import { useEffect, useMemo, useState } from 'react';
-import { Button, Group, Modal, NativeSelect, NumberInput, Stack, Switch, Text, Textarea, TextInput } from '@mantine/core';
+import { useMemo, useState } from 'react';
+import { Group, NativeSelect, NumberInput, Stack, Switch } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { useOpenCount } from '../../components/useOpenCount';
-import { notifications } from '@mantine/notifications';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { isApiError, type ProblemFieldError } from '../../api/client';
 import { environmentsApi } from '../../api/endpoints';
 import { queryKeys } from '../../api/queryKeys';
 import type { Environment, EnvironmentCreate, EnvironmentPatch, EnvironmentTier } from '../../api/types';
 import { ENV_TIER_LABELS } from '../../components/Badges';
 import { FormProblem } from '../../components/FormProblem';
-import { mapFieldErrors } from '../../components/formErrors';
+import { useEntityFormSave } from '../../components/useEntityFormSave';
+import {
+  EntityFormModal,
+  FormActions,
+  KeyNameDescriptionFields,
+  keyNameDescriptionValidators,
+  useResetFormOnNewValues,
+  StaleVersionProblem,
+  useFormSubmitErrors,
+} from '../../components/EntityFormParts';
 
-const KEY_PATTERN = /^[a-z][a-z0-9-]{1,62}$/;
 const TIERS: EnvironmentTier[] = ['development', 'testing', 'staging', 'production'];
 const FIELDS = ['key', 'name', 'description', 'tier', 'order', 'changeControlled'] as const;
 const ALIASES: Record<string, string> = { change_controlled: 'changeControlled' };
@@ -67,32 +71,21 @@ interface Props {
 }
 
 export function EnvironmentFormModal({ opened, onClose, environment, nextOrder }: Props) {
-  // A fresh form each time the dialog opens; content stays during the close animation.
-  const session = useOpenCount(opened);
   return (
-    <Modal
+    <EntityFormModal
       opened={opened}
       onClose={onClose}
-      size="lg"
-      title={
-        <Text fw={600}>
-          {environment ? (
-            <>
-              Edit environment <span className="sg-mono">{environment.key}</span>
-            </>
-          ) : (
-            'New environment'
-          )}
-        </Text>
-      }
-    >
-      <EnvironmentForm
-        key={`${environment?.id ?? 'new'}-${session}`}
-        environment={environment}
-        nextOrder={nextOrder}
-        onDone={onClose}
-      />
-    </Modal>
+      noun="environment"
+      editingKey={environment?.key ?? null}
+      renderForm={(session) => (
+        <EnvironmentForm
+          key={`${environment?.id ?? 'new'}-${session}`}
+          environment={environment}
+          nextOrder={nextOrder}
+          onDone={onClose}
+        />
+      )}
+    />
   );
 }
 
@@ -105,123 +98,63 @@ function EnvironmentForm({
   nextOrder: number;
   onDone: () => void;
 }) {
-  const queryClient = useQueryClient();
   const [environment, setEnvironment] = useState(initialEnv);
   const isEdit = environment !== null;
   const initialValues = useMemo(() => toValues(environment, nextOrder), [environment, nextOrder]);
-  const [submitError, setSubmitError] = useState<unknown>(null);
-  const [unplaced, setUnplaced] = useState<ProblemFieldError[]>([]);
   const [controlTouched, setControlTouched] = useState(false);
 
   const form = useForm<EnvironmentFormValues>({
     mode: 'controlled',
     initialValues,
     validate: {
-      key: (value) =>
-        isEdit || KEY_PATTERN.test(value.trim())
-          ? null
-          : 'Use 2–63 characters: a lowercase letter first, then lowercase letters, digits or dashes',
-      name: (value) => (!value.trim() ? 'Name is required' : value.trim().length > 200 ? 'At most 200 characters' : null),
-      description: (value) => (value.length > 4000 ? 'At most 4000 characters' : null),
+      ...keyNameDescriptionValidators(isEdit),
       tier: (value) => (TIERS.includes(value as EnvironmentTier) ? null : 'Choose a tier'),
       order: (value) => (value === '' || !Number.isInteger(Number(value)) ? 'Enter a whole number' : null),
     },
   });
 
-  useEffect(() => {
-    form.setInitialValues(initialValues);
-    form.setValues(initialValues);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [initialValues]);
+  const errors = useFormSubmitErrors(form.setErrors, FIELDS, ALIASES);
+  const { submitError, unplaced } = errors;
 
-  const save = useMutation({
-    mutationFn: async (values: EnvironmentFormValues) => {
-      if (!environment) return { saved: await environmentsApi.create(toCreate(values)), changed: true };
-      const patch = toPatch(initialValues, values);
-      if (Object.keys(patch).length === 0) return { saved: environment, changed: false };
-      return { saved: await environmentsApi.update(environment.id, environment.version, patch), changed: true };
-    },
-    onMutate: () => {
-      setSubmitError(null);
-      setUnplaced([]);
-    },
-    onSuccess: ({ saved, changed }) => {
-      void queryClient.invalidateQueries({ queryKey: queryKeys.environments.all });
-      notifications.show({
-        color: 'green',
-        title: isEdit ? (changed ? 'Environment saved' : 'No changes to save') : 'Environment created',
-        message: `${saved.name} (${saved.key})`,
-      });
-      onDone();
-    },
-    onError: (error) => {
-      const { fieldErrors, unplaced: rest } = mapFieldErrors(error, FIELDS, ALIASES);
-      form.setErrors(fieldErrors);
-      setUnplaced(rest);
-      setSubmitError(error);
-    },
-  });
+  useResetFormOnNewValues(form, initialValues);
 
-  const reload = useMutation({
-    mutationFn: () => environmentsApi.get(environment!.id),
-    onSuccess: (fresh) => {
+  const { save, reload, stale } = useEntityFormSave({
+    entity: environment,
+    initialValues,
+    api: environmentsApi,
+    toCreate,
+    toPatch,
+    noun: 'Environment',
+    invalidateKey: queryKeys.environments.all,
+    errors,
+    onReloaded: (fresh) => {
       setEnvironment(fresh);
-      setSubmitError(null);
-      setUnplaced([]);
       form.clearErrors();
-      void queryClient.invalidateQueries({ queryKey: queryKeys.environments.all });
     },
-    onError: (error) => setSubmitError(error),
+    onDone,
   });
-
-  const stale = isApiError(submitError, 412);
   const tierProps = form.getInputProps('tier');
 
   return (
     <form onSubmit={form.onSubmit((values) => save.mutate(values))} noValidate>
       <Stack gap="sm">
         {stale ? (
-          <FormProblem error={submitError} title="Someone else changed this environment">
-            <Text size="sm" mt={4}>
-              It was edited after you opened it. Reload to get the latest version, then make your change again (your
-              unsaved edits will be replaced).
-            </Text>
-            <Button mt="xs" variant="default" onClick={() => reload.mutate()} loading={reload.isPending}>
-              Reload latest version
-            </Button>
-          </FormProblem>
+          <StaleVersionProblem
+            error={submitError}
+            title="Someone else changed this environment"
+            onReload={() => reload.mutate()}
+            reloading={reload.isPending}
+          />
         ) : (
           <FormProblem error={submitError} unplaced={unplaced} />
         )}
-        <Group grow align="flex-start">
-          <TextInput
-            label="Key"
-            description={isEdit ? 'The key cannot be changed.' : 'Lowercase letters, digits, dashes.'}
-            placeholder="production"
-            required={!isEdit}
-            disabled={isEdit}
-            autoComplete="off"
-            spellCheck={false}
-            data-autofocus={!isEdit || undefined}
-            classNames={{ input: 'sg-mono' }}
-            {...form.getInputProps('key')}
-          />
-          <TextInput
-            label="Name"
-            placeholder="Production (EU)"
-            required
-            maxLength={200}
-            data-autofocus={isEdit || undefined}
-            {...form.getInputProps('name')}
-          />
-        </Group>
-        <Textarea
-          label="Description"
-          autosize
-          minRows={2}
-          maxRows={6}
-          maxLength={4000}
-          {...form.getInputProps('description')}
+        <KeyNameDescriptionFields
+          isEdit={isEdit}
+          keyProps={form.getInputProps('key')}
+          nameProps={form.getInputProps('name')}
+          descriptionProps={form.getInputProps('description')}
+          keyPlaceholder="production"
+          namePlaceholder="Production (EU)"
         />
         <Group grow align="flex-start">
           <NativeSelect
@@ -255,14 +188,12 @@ function EnvironmentForm({
             form.setFieldValue('changeControlled', event.currentTarget.checked);
           }}
         />
-        <Group justify="flex-end" gap="xs" mt="xs">
-          <Button variant="default" onClick={onDone} disabled={save.isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={save.isPending} disabled={stale}>
-            {isEdit ? 'Save' : 'Create environment'}
-          </Button>
-        </Group>
+        <FormActions
+          onCancel={onDone}
+          submitLabel={isEdit ? 'Save' : 'Create environment'}
+          submitting={save.isPending}
+          submitDisabled={stale}
+        />
       </Stack>
     </form>
   );

@@ -1,20 +1,17 @@
-import { useState } from 'react';
-import { Group, Modal, MultiSelect, NativeSelect, SegmentedControl, Stack, Text, Textarea, TextInput, Button } from '@mantine/core';
+import { Group, Modal, MultiSelect, NativeSelect, SegmentedControl, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
-import type { ProblemFieldError } from '../../api/client';
 import { releasesApi, releaseTemplatesApi, servicesApi } from '../../api/endpoints';
 import { queryKeys } from '../../api/queryKeys';
 import type { ReleaseCreate, ReleaseType } from '../../api/types';
 import { FormProblem } from '../../components/FormProblem';
-import { mapFieldErrors } from '../../components/formErrors';
+import { ENTITY_KEY_HINT, ENTITY_KEY_PATTERN, FormActions, useFormSubmitErrors } from '../../components/EntityFormParts';
 import { useOpenCount } from '../../components/useOpenCount';
 import { useTeams } from '../teams/useTeams';
 import { dayInputToRfc3339, RELEASE_TYPE_LABELS, RELEASE_TYPES, todayInput } from './model';
 
-const KEY_PATTERN = /^[a-z][a-z0-9-]{1,62}$/;
 const FIELDS = [
   'key', 'name', 'releaseVersion', 'type', 'parentId', 'ownerTeamId', 'services', 'plannedStart', 'plannedEnd', 'templateId', 'description',
 ] as const;
@@ -55,9 +52,6 @@ function CreateReleaseForm({ onDone }: { onDone: () => void }) {
     queryFn: ({ signal }) => releasesApi.list({ type: 'enterprise', limit: 200 }, signal),
     staleTime: 30_000,
   });
-  const [submitError, setSubmitError] = useState<unknown>(null);
-  const [unplaced, setUnplaced] = useState<ProblemFieldError[]>([]);
-
   const form = useForm<Values>({
     mode: 'controlled',
     initialValues: {
@@ -65,13 +59,15 @@ function CreateReleaseForm({ onDone }: { onDone: () => void }) {
       services: [], plannedStart: todayInput(), plannedEnd: '', description: '',
     },
     validate: {
-      key: (v) => (KEY_PATTERN.test(v.trim()) ? null : 'Use 2–63 characters: a lowercase letter first, then lowercase letters, digits or dashes'),
+      key: (v) => (ENTITY_KEY_PATTERN.test(v.trim()) ? null : ENTITY_KEY_HINT),
       name: (v) => (v.trim() ? null : 'Name is required'),
       templateId: (v, values) => (values.mode === 'template' && !v ? 'Choose a template' : null),
       plannedStart: (v, values) => (values.mode === 'template' && !v ? 'A template lays its phases out from the planned start' : null),
       plannedEnd: (v, values) => (v && values.plannedStart && v < values.plannedStart ? 'The end must not be before the start' : null),
     },
   });
+  const errors = useFormSubmitErrors(form.setErrors, FIELDS, ALIASES);
+  const { submitError, unplaced } = errors;
   const v = form.values;
   const templateList = templates.data?.items ?? [];
   const chosen = templateList.find((t) => t.id === v.templateId);
@@ -89,10 +85,7 @@ function CreateReleaseForm({ onDone }: { onDone: () => void }) {
       if (values.mode === 'template') body.templateId = values.templateId;
       return releasesApi.create(body);
     },
-    onMutate: () => {
-      setSubmitError(null);
-      setUnplaced([]);
-    },
+    onMutate: errors.clear,
     onSuccess: (release) => {
       void queryClient.invalidateQueries({ queryKey: queryKeys.releases.all });
       void queryClient.invalidateQueries({ queryKey: queryKeys.calendar.all });
@@ -100,12 +93,7 @@ function CreateReleaseForm({ onDone }: { onDone: () => void }) {
       onDone();
       void navigate({ to: '/releases/$key', params: { key: release.key } });
     },
-    onError: (error) => {
-      const { fieldErrors, unplaced: rest } = mapFieldErrors(error, FIELDS, ALIASES);
-      form.setErrors(fieldErrors);
-      setUnplaced(rest);
-      setSubmitError(error);
-    },
+    onError: errors.fail,
   });
 
   return (
@@ -186,14 +174,7 @@ function CreateReleaseForm({ onDone }: { onDone: () => void }) {
           />
         </Group>
         <Textarea label="Description" autosize minRows={2} maxRows={5} maxLength={10_000} {...form.getInputProps('description')} />
-        <Group justify="flex-end" gap="xs" mt="xs">
-          <Button variant="default" onClick={onDone} disabled={create.isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={create.isPending}>
-            Create release
-          </Button>
-        </Group>
+        <FormActions onCancel={onDone} submitLabel="Create release" submitting={create.isPending} />
       </Stack>
     </form>
   );

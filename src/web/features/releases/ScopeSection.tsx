@@ -12,6 +12,7 @@ import { ErrorState } from '../../components/ErrorState';
 import { FormProblem } from '../../components/FormProblem';
 import { mapFieldErrors } from '../../components/formErrors';
 import { PermissionButton } from '../../components/PermissionButton';
+import { TablePanel } from '../../components/ListPageStates';
 import { TableSkeleton } from '../../components/TableSkeleton';
 import { useOpenCount } from '../../components/useOpenCount';
 import { formatDateTime } from '../../lib/format';
@@ -80,7 +81,7 @@ export function ScopeSection({ release }: { release: Release }) {
             <Progress.Section value={(s.counts.done / total) * 100} color="green" />
             <Progress.Section value={(s.counts.inProgress / total) * 100} color="blue.3" />
           </Progress.Root>
-          <Paper withBorder radius="md" style={{ overflow: 'hidden' }}>
+          <TablePanel>
             <Table aria-label="Scope" data-testid="scope-table" highlightOnHover>
               <Table.Thead>
                 <Table.Tr>
@@ -149,7 +150,7 @@ export function ScopeSection({ release }: { release: Release }) {
                 ))}
               </Table.Tbody>
             </Table>
-          </Paper>
+          </TablePanel>
           {s.truncated ? (
             <Text size="xs" c="dimmed">
               Some groups hold more items than shown here.

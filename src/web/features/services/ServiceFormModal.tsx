@@ -1,29 +1,27 @@
-import { useEffect, useMemo, useState } from 'react';
-import {
-  Button,
-  Group,
-  Modal,
-  MultiSelect,
-  NativeSelect,
-  Stack,
-  Text,
-  Textarea,
-  TextInput,
-} from '@mantine/core';
+import { useMemo, useState } from 'react';
+import { Group, MultiSelect, NativeSelect, Stack, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { useOpenCount } from '../../components/useOpenCount';
-import { notifications } from '@mantine/notifications';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { isApiError, type ProblemFieldError } from '../../api/client';
+import { useQuery } from '@tanstack/react-query';
+import { isApiError } from '../../api/client';
 import { servicesApi } from '../../api/endpoints';
 import { queryKeys } from '../../api/queryKeys';
 import type { Service, ServiceCreate, ServicePatch, ServiceTier } from '../../api/types';
 import { SERVICE_TIER_LABELS } from '../../components/Badges';
 import { FormProblem } from '../../components/FormProblem';
-import { mapFieldErrors } from '../../components/formErrors';
+import { useEntityFormSave } from '../../components/useEntityFormSave';
+import {
+  ENTITY_KEY_PATTERN,
+  EntityFormModal,
+  FormActions,
+  KeyNameDescriptionFields,
+  keyNameDescriptionValidators,
+  useResetFormOnNewValues,
+  StaleVersionProblem,
+  useFormSubmitErrors,
+} from '../../components/EntityFormParts';
 import { useTeams } from '../teams/useTeams';
 
-export const SERVICE_KEY_PATTERN = /^[a-z][a-z0-9-]{1,62}$/;
+export const SERVICE_KEY_PATTERN = ENTITY_KEY_PATTERN;
 const GOVERNANCE_SUGGESTIONS = ['regulated', 'standard', 'fast-lane'];
 const FIELDS = ['key', 'name', 'description', 'tier', 'ownerTeamId', 'governanceProfile', 'dependsOn'] as const;
 const FIELD_ALIASES: Record<string, string> = { ownerTeam: 'ownerTeamId', owner_team_id: 'ownerTeamId', governance_profile: 'governanceProfile', depends_on: 'dependsOn' };
@@ -86,38 +84,23 @@ interface ServiceFormModalProps {
 }
 
 export function ServiceFormModal({ opened, onClose, service }: ServiceFormModalProps) {
-  // A fresh form each time the dialog opens; content stays during the close animation.
-  const session = useOpenCount(opened);
-  const isEdit = service !== null;
   return (
-    <Modal
+    <EntityFormModal
       opened={opened}
       onClose={onClose}
-      size="lg"
-      title={
-        <Text fw={600}>
-          {isEdit ? (
-            <>
-              Edit service <span className="sg-mono">{service.key}</span>
-            </>
-          ) : (
-            'New service'
-          )}
-        </Text>
-      }
-    >
-      <ServiceForm key={`${service?.id ?? 'new'}-${session}`} service={service} onDone={onClose} />
-    </Modal>
+      noun="service"
+      editingKey={service?.key ?? null}
+      renderForm={(session) => (
+        <ServiceForm key={`${service?.id ?? 'new'}-${session}`} service={service} onDone={onClose} />
+      )}
+    />
   );
 }
 
 function ServiceForm({ service: initialService, onDone }: { service: Service | null; onDone: () => void }) {
-  const queryClient = useQueryClient();
   const [service, setService] = useState<Service | null>(initialService);
   const isEdit = service !== null;
   const initialValues = useMemo(() => toValues(service), [service]);
-  const [submitError, setSubmitError] = useState<unknown>(null);
-  const [unplaced, setUnplaced] = useState<ProblemFieldError[]>([]);
 
   const teams = useTeams();
   const serviceOptions = useQuery({
@@ -130,21 +113,15 @@ function ServiceForm({ service: initialService, onDone }: { service: Service | n
     mode: 'controlled',
     initialValues,
     validate: {
-      key: (value) =>
-        isEdit || SERVICE_KEY_PATTERN.test(value.trim())
-          ? null
-          : 'Use 2–63 characters: a lowercase letter first, then lowercase letters, digits or dashes',
-      name: (value) => (!value.trim() ? 'Name is required' : value.trim().length > 200 ? 'At most 200 characters' : null),
-      description: (value) => (value.length > 4000 ? 'At most 4000 characters' : null),
+      ...keyNameDescriptionValidators(isEdit),
       tier: (value) => (['1', '2', '3', '4'].includes(value) ? null : 'Choose a tier'),
     },
   });
 
-  useEffect(() => {
-    form.setInitialValues(initialValues);
-    form.setValues(initialValues);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [initialValues]);
+  const errors = useFormSubmitErrors(form.setErrors, FIELDS, FIELD_ALIASES);
+  const { submitError, unplaced } = errors;
+
+  useResetFormOnNewValues(form, initialValues);
 
   const teamOptions = [
     { value: '', label: 'No owner team' },
@@ -164,61 +141,32 @@ function ServiceForm({ service: initialService, onDone }: { service: Service | n
     return [...map].map(([value, label]) => ({ value, label }));
   }, [serviceOptions.data, service]);
 
-  const save = useMutation({
-    mutationFn: async (values: ServiceFormValues) => {
-      if (!service) return { saved: await servicesApi.create(toCreate(values)), changed: true };
-      const patch = toPatch(initialValues, values);
-      if (Object.keys(patch).length === 0) return { saved: service, changed: false };
-      return { saved: await servicesApi.update(service.id, service.version, patch), changed: true };
-    },
-    onMutate: () => {
-      setSubmitError(null);
-      setUnplaced([]);
-    },
-    onSuccess: ({ saved, changed }) => {
-      void queryClient.invalidateQueries({ queryKey: queryKeys.services.all });
-      notifications.show({
-        color: 'green',
-        title: isEdit ? (changed ? 'Service saved' : 'No changes to save') : 'Service created',
-        message: `${saved.name} (${saved.key})`,
-      });
-      onDone();
-    },
-    onError: (error) => {
-      const { fieldErrors, unplaced: rest } = mapFieldErrors(error, FIELDS, FIELD_ALIASES);
-      form.setErrors(fieldErrors);
-      setUnplaced(rest);
-      setSubmitError(error);
-    },
-  });
-
-  const reload = useMutation({
-    mutationFn: () => servicesApi.get(service!.id),
-    onSuccess: (fresh) => {
+  const { save, reload, stale } = useEntityFormSave({
+    entity: service,
+    initialValues,
+    api: servicesApi,
+    toCreate,
+    toPatch,
+    noun: 'Service',
+    invalidateKey: queryKeys.services.all,
+    errors,
+    onReloaded: (fresh) => {
       setService(fresh);
-      setSubmitError(null);
-      setUnplaced([]);
       form.clearErrors();
-      void queryClient.invalidateQueries({ queryKey: queryKeys.services.all });
     },
-    onError: (error) => setSubmitError(error),
+    onDone,
   });
-
-  const stale = isApiError(submitError, 412);
 
   return (
     <form onSubmit={form.onSubmit((values) => save.mutate(values))} noValidate>
       <Stack gap="sm">
         {stale ? (
-          <FormProblem error={submitError} title="Someone else changed this service">
-            <Text size="sm" mt={4}>
-              It was edited after you opened it. Reload to get the latest version, then make your change again (your
-              unsaved edits will be replaced).
-            </Text>
-            <Button mt="xs" variant="default" onClick={() => reload.mutate()} loading={reload.isPending}>
-              Reload latest version
-            </Button>
-          </FormProblem>
+          <StaleVersionProblem
+            error={submitError}
+            title="Someone else changed this service"
+            onReload={() => reload.mutate()}
+            reloading={reload.isPending}
+          />
         ) : (
           <FormProblem
             error={submitError}
@@ -226,37 +174,15 @@ function ServiceForm({ service: initialService, onDone }: { service: Service | n
             title={isApiError(submitError, undefined, 'dependency_cycle') ? 'That would create a dependency cycle' : 'Could not save'}
           />
         )}
-        <Group grow align="flex-start">
-          <TextInput
-            label="Key"
-            description={isEdit ? 'The key cannot be changed.' : 'Lowercase letters, digits, dashes.'}
-            placeholder="payments-api"
-            required={!isEdit}
-            disabled={isEdit}
-            autoComplete="off"
-            spellCheck={false}
-            data-autofocus={!isEdit || undefined}
-            classNames={{ input: 'sg-mono' }}
-            {...form.getInputProps('key')}
-          />
-          <TextInput
-            label="Name"
-            description="Shown everywhere the service appears."
-            placeholder="Payments API"
-            required
-            maxLength={200}
-            data-autofocus={isEdit || undefined}
-            {...form.getInputProps('name')}
-          />
-        </Group>
-        <Textarea
-          label="Description"
-          placeholder="What it does and who relies on it"
-          autosize
-          minRows={2}
-          maxRows={6}
-          maxLength={4000}
-          {...form.getInputProps('description')}
+        <KeyNameDescriptionFields
+          isEdit={isEdit}
+          keyProps={form.getInputProps('key')}
+          nameProps={form.getInputProps('name')}
+          descriptionProps={form.getInputProps('description')}
+          keyPlaceholder="payments-api"
+          namePlaceholder="Payments API"
+          nameDescription="Shown everywhere the service appears."
+          descriptionPlaceholder="What it does and who relies on it"
         />
         <Group grow align="flex-start">
           <NativeSelect
@@ -308,14 +234,12 @@ function ServiceForm({ service: initialService, onDone }: { service: Service | n
           comboboxProps={{ keepMounted: false }}
           {...form.getInputProps('dependsOn')}
         />
-        <Group justify="flex-end" gap="xs" mt="xs">
-          <Button variant="default" onClick={onDone} disabled={save.isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={save.isPending} disabled={stale}>
-            {isEdit ? 'Save' : 'Create service'}
-          </Button>
-        </Group>
+        <FormActions
+          onCancel={onDone}
+          submitLabel={isEdit ? 'Save' : 'Create service'}
+          submitting={save.isPending}
+          submitDisabled={stale}
+        />
       </Stack>
     </form>
   );

@@ -1,33 +1,33 @@
-import { useEffect, useState } from 'react';
-import {
-  Anchor,
-  Button,
-  CloseButton,
-  EmptyState,
-  Group,
-  NativeSelect,
-  Paper,
-  Table,
-  Text,
-  TextInput,
-  Tooltip,
-  VisuallyHidden,
-} from '@mantine/core';
-import { useDebouncedCallback } from '@mantine/hooks';
+import { Table, Text, Tooltip, VisuallyHidden } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
-import { IconEdit, IconPlus, IconSearch, IconServer2, IconTrash } from '@tabler/icons-react';
+import { IconPlus, IconServer2 } from '@tabler/icons-react';
 import { servicesApi } from '../../api/endpoints';
 import { queryKeys } from '../../api/queryKeys';
 import type { Service } from '../../api/types';
 import { ServiceTierBadge, SERVICE_TIER_LABELS } from '../../components/Badges';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { ErrorState } from '../../components/ErrorState';
-import { LoadMore } from '../../components/LoadMore';
+import {
+  CursorLoadMore,
+  EmptyStatePanel,
+  ListPageStates,
+  NoFilterMatchesPanel,
+  TablePanel,
+} from '../../components/ListPageStates';
 import { PageHeader } from '../../components/PageHeader';
-import { PermissionActionIcon, PermissionButton } from '../../components/PermissionButton';
-import { TableSkeleton } from '../../components/TableSkeleton';
+import { PermissionButton } from '../../components/PermissionButton';
+import { EditableNameCell, EditDeleteRowActions, OwnerTeamText } from '../../components/RowActions';
+import {
+  ClearFiltersButton,
+  FilterBar,
+  FilterSearchInput,
+  FilterSelect,
+  useUrlSearchText,
+} from '../../components/UrlFilterBar';
+import { useConfirmedAction } from '../../components/useConfirmedAction';
+import { useCursorList } from '../../components/useCursorList';
+import { useEditDialog } from '../../components/useEditDialog';
 import { usePermission } from '../auth/session';
 import { useTeams } from '../teams/useTeams';
 import { ServiceFormModal } from './ServiceFormModal';
@@ -42,47 +42,32 @@ export function ServicesPage() {
   const teams = useTeams();
   const canUpdate = usePermission('service:update');
 
-  const [editing, setEditing] = useState<Service | null>(null);
-  const [formOpen, setFormOpen] = useState(false);
-  const [deleting, setDeleting] = useState<Service | null>(null);
+  const dialog = useEditDialog<Service>();
 
-  const [qInput, setQInput] = useState(search.q ?? '');
-  useEffect(() => setQInput(search.q ?? ''), [search.q]);
-  const pushQ = useDebouncedCallback((q: string) => {
-    void navigate({ search: (prev) => ({ ...prev, q: q.trim() || undefined }), replace: true });
-  }, 250);
+  const setFilter = (patch: Partial<typeof search>) =>
+    void navigate({ search: (prev) => ({ ...prev, ...patch }), replace: true });
+  const q = useUrlSearchText(search.q, (value) => setFilter({ q: value }));
 
   const filters = { q: search.q, tier: search.tier, team: search.team };
-  const list = useInfiniteQuery({
+  const { list, items } = useCursorList({
     queryKey: queryKeys.services.list(filters),
-    queryFn: ({ pageParam, signal }) =>
-      servicesApi.list({ ...filters, limit: PAGE_SIZE, cursor: pageParam ?? undefined }, signal),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.nextCursor ?? null,
+    fetchPage: (cursor, signal) => servicesApi.list({ ...filters, limit: PAGE_SIZE, cursor }, signal),
   });
 
-  const remove = useMutation({
-    mutationFn: (service: Service) => servicesApi.remove(service.id),
-    onSuccess: (_data, service) => {
+  const remove = useConfirmedAction({
+    action: (service: Service) => servicesApi.remove(service.id),
+    onSuccess: (service) => {
       void queryClient.invalidateQueries({ queryKey: queryKeys.services.all });
       notifications.show({ color: 'green', title: 'Service deleted', message: `${service.name} (${service.key})` });
-      setDeleting(null);
     },
   });
+  const deleting = remove.target;
 
-  const items = list.data?.pages.flatMap((p) => p.items) ?? [];
   const filtered = Boolean(search.q || search.tier || search.team);
 
-  const openCreate = () => {
-    setEditing(null);
-    setFormOpen(true);
-  };
-  const openEdit = (service: Service) => {
-    setEditing(service);
-    setFormOpen(true);
-  };
+  const { openCreate, openEdit } = dialog;
   const clearFilters = () => {
-    setQInput('');
+    q.reset();
     void navigate({ search: {}, replace: true });
   };
 
@@ -98,215 +83,130 @@ export function ServicesPage() {
         }
       />
 
-      <Group gap="xs" mb="sm" align="flex-end" role="search" aria-label="Filter services">
-        <TextInput
-          aria-label="Search services"
-          placeholder="Search by key or name"
-          leftSection={<IconSearch size={14} />}
-          value={qInput}
-          onChange={(e) => {
-            setQInput(e.currentTarget.value);
-            pushQ(e.currentTarget.value);
-          }}
-          rightSection={
-            qInput ? (
-              <CloseButton
-                size="sm"
-                aria-label="Clear search"
-                onClick={() => {
-                  setQInput('');
-                  pushQ('');
-                }}
-              />
-            ) : null
-          }
-          w={260}
-          size="xs"
-        />
-        <NativeSelect
-          aria-label="Criticality"
-          size="xs"
+      <FilterBar label="Filter services">
+        <FilterSearchInput label="Search services" placeholder="Search by key or name" w={260} text={q} />
+        <FilterSelect
+          label="Criticality"
           w={170}
           value={search.tier ? String(search.tier) : ''}
-          onChange={(e) => {
-            const v = Number(e.currentTarget.value);
-            void navigate({
-              search: (prev) => ({ ...prev, tier: v === 1 || v === 2 || v === 3 || v === 4 ? v : undefined }),
-              replace: true,
-            });
+          onChange={(value) => {
+            const v = Number(value);
+            setFilter({ tier: v === 1 || v === 2 || v === 3 || v === 4 ? v : undefined });
           }}
-          data={[
-            { value: '', label: 'All tiers' },
-            ...([1, 2, 3, 4] as const).map((t) => ({ value: String(t), label: `Tier ${SERVICE_TIER_LABELS[t]}` })),
-          ]}
+          allLabel="All tiers"
+          options={([1, 2, 3, 4] as const).map((t) => ({ value: String(t), label: `Tier ${SERVICE_TIER_LABELS[t]}` }))}
         />
-        <NativeSelect
-          aria-label="Owning team"
-          size="xs"
+        <FilterSelect
+          label="Owning team"
           w={190}
           value={search.team ?? ''}
-          onChange={(e) => {
-            const v = e.currentTarget.value;
-            void navigate({ search: (prev) => ({ ...prev, team: v || undefined }), replace: true });
-          }}
-          data={[
-            { value: '', label: 'All teams' },
-            ...(teams.data?.items ?? []).map((t) => ({ value: t.key, label: t.name })),
-            ...(search.team && !teams.data?.items.some((t) => t.key === search.team)
-              ? [{ value: search.team, label: search.team }]
-              : []),
-          ]}
+          onChange={(v) => setFilter({ team: v || undefined })}
+          allLabel="All teams"
+          options={(teams.data?.items ?? []).map((t) => ({ value: t.key, label: t.name }))}
+          keepCurrent
         />
-        {filtered ? (
-          <Button variant="subtle" color="gray" onClick={clearFilters}>
-            Clear filters
-          </Button>
-        ) : null}
-      </Group>
+        <ClearFiltersButton show={filtered} onClick={clearFilters} />
+      </FilterBar>
 
-      {list.isPending ? (
-        <TableSkeleton label="Loading services" />
-      ) : list.isError ? (
-        <ErrorState error={list.error} title="Could not load services" onRetry={() => void list.refetch()} retrying={list.isFetching} />
-      ) : items.length === 0 ? (
-        <Paper withBorder p="xl" radius="md">
-          {filtered ? (
-            <EmptyState
-              icon={<IconSearch size={28} />}
+      <ListPageStates
+        query={list}
+        loadingLabel="Loading services"
+        errorTitle="Could not load services"
+        isEmpty={items.length === 0}
+        empty={
+          filtered ? (
+            <NoFilterMatchesPanel
               title="No services match these filters"
               description="Try a different search or tier, or clear the filters."
-            >
-              <Group justify="center" mt="sm">
-                <Button variant="default" onClick={clearFilters}>
-                  Clear filters
-                </Button>
-              </Group>
-            </EmptyState>
+              onClear={clearFilters}
+            />
           ) : (
-            <EmptyState
+            <EmptyStatePanel
               icon={<IconServer2 size={28} />}
               title="No services yet"
               description="Add the services your teams ship — releases, changes and deployments all hang off them. Start with your most critical one."
-            >
-              <Group justify="center" mt="sm">
+              action={
                 <PermissionButton permission="service:create" leftSection={<IconPlus size={14} />} onClick={openCreate}>
                   Add your first service
                 </PermissionButton>
-              </Group>
-            </EmptyState>
-          )}
-        </Paper>
-      ) : (
-        <>
-          <Paper withBorder radius="md" style={{ overflow: 'hidden' }}>
-            <Table.ScrollContainer minWidth={820}>
-              <Table highlightOnHover stickyHeader aria-label="Services" data-testid="services-table">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Key</Table.Th>
-                    <Table.Th>Name</Table.Th>
-                    <Table.Th>Tier</Table.Th>
-                    <Table.Th>Owner team</Table.Th>
-                    <Table.Th>Governance profile</Table.Th>
-                    <Table.Th>Depends on</Table.Th>
-                    <Table.Th>
-                      <VisuallyHidden>Actions</VisuallyHidden>
-                    </Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {items.map((service) => (
-                    <Table.Tr key={service.id} data-testid={`service-row-${service.key}`}>
-                      <Table.Td>
-                        <Text className="sg-mono" fw={500}>
-                          {service.key}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Tooltip label={service.description} disabled={!service.description} multiline maw={360}>
-                          {canUpdate ? (
-                            <Anchor component="button" type="button" size="sm" c="inherit" onClick={() => openEdit(service)}>
-                              {service.name}
-                            </Anchor>
-                          ) : (
-                            <Text size="sm">{service.name}</Text>
-                          )}
-                        </Tooltip>
-                      </Table.Td>
-                      <Table.Td>
-                        <ServiceTierBadge tier={service.tier} />
-                      </Table.Td>
-                      <Table.Td>
-                        {service.ownerTeam ? (
-                          <Text size="sm">{service.ownerTeam.name}</Text>
-                        ) : (
-                          <Text size="sm" c="dimmed">
-                            No owner
-                          </Text>
-                        )}
-                      </Table.Td>
-                      <Table.Td>
-                        {service.governanceProfile ? (
-                          <Text size="sm" className="sg-mono">
-                            {service.governanceProfile}
-                          </Text>
-                        ) : (
-                          <Text size="sm" c="dimmed">
-                            —
-                          </Text>
-                        )}
-                      </Table.Td>
-                      <Table.Td>
-                        <DependsOnCell service={service} />
-                      </Table.Td>
-                      <Table.Td className="sg-table-row-actions">
-                        <Group gap={2} justify="flex-end" wrap="nowrap">
-                          <PermissionActionIcon
-                            permission="service:update"
-                            label={`Edit ${service.key}`}
-                            onClick={() => openEdit(service)}
-                          >
-                            <IconEdit size={16} />
-                          </PermissionActionIcon>
-                          <PermissionActionIcon
-                            permission="service:delete"
-                            label={`Delete ${service.key}`}
-                            color="red"
-                            onClick={() => {
-                              remove.reset();
-                              setDeleting(service);
-                            }}
-                          >
-                            <IconTrash size={16} />
-                          </PermissionActionIcon>
-                        </Group>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          </Paper>
-          <LoadMore
-            shown={items.length}
-            hasMore={Boolean(list.hasNextPage)}
-            loading={list.isFetchingNextPage}
-            onLoadMore={() => void list.fetchNextPage()}
-            noun={items.length === 1 ? 'service' : 'services'}
-          />
-        </>
-      )}
+              }
+            />
+          )
+        }
+      >
+        <TablePanel minWidth={820}>
+          <Table highlightOnHover stickyHeader aria-label="Services" data-testid="services-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Key</Table.Th>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Tier</Table.Th>
+                <Table.Th>Owner team</Table.Th>
+                <Table.Th>Governance profile</Table.Th>
+                <Table.Th>Depends on</Table.Th>
+                <Table.Th>
+                  <VisuallyHidden>Actions</VisuallyHidden>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((service) => (
+                <Table.Tr key={service.id} data-testid={`service-row-${service.key}`}>
+                  <Table.Td>
+                    <Text className="sg-mono" fw={500}>
+                      {service.key}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <EditableNameCell
+                      name={service.name}
+                      description={service.description}
+                      canEdit={canUpdate}
+                      onEdit={() => openEdit(service)}
+                    />
+                  </Table.Td>
+                  <Table.Td>
+                    <ServiceTierBadge tier={service.tier} />
+                  </Table.Td>
+                  <Table.Td>
+                    <OwnerTeamText team={service.ownerTeam} />
+                  </Table.Td>
+                  <Table.Td>
+                    {service.governanceProfile ? (
+                      <Text size="sm" className="sg-mono">
+                        {service.governanceProfile}
+                      </Text>
+                    ) : (
+                      <Text size="sm" c="dimmed">
+                        —
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    <DependsOnCell service={service} />
+                  </Table.Td>
+                  <Table.Td className="sg-table-row-actions">
+                    <EditDeleteRowActions
+                      entity="service"
+                      itemKey={service.key}
+                      onEdit={() => openEdit(service)}
+                      onDelete={() => remove.ask(service)}
+                    />
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </TablePanel>
+        <CursorLoadMore list={list} shown={items.length} noun="service" nounPlural="services" />
+      </ListPageStates>
 
-      <ServiceFormModal opened={formOpen} onClose={() => setFormOpen(false)} service={editing} />
+      <ServiceFormModal opened={dialog.opened} onClose={dialog.close} service={dialog.editing} />
 
       <ConfirmDialog
-        opened={deleting !== null}
+        {...remove.dialogProps}
         title={deleting ? `Delete service ${deleting.key}?` : 'Delete service'}
         confirmLabel="Delete service"
-        onConfirm={() => deleting && remove.mutate(deleting)}
-        onClose={() => setDeleting(null)}
-        loading={remove.isPending}
-        error={remove.error}
       >
         <Text size="sm">
           {deleting?.name} will be removed from the catalog. This cannot be undone. A service that other records still

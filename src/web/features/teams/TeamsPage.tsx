@@ -1,8 +1,7 @@
-import { EmptyState, Paper, Table, Text } from '@mantine/core';
+import { Table, Text } from '@mantine/core';
 import { IconUsersGroup } from '@tabler/icons-react';
-import { ErrorState } from '../../components/ErrorState';
+import { EmptyStatePanel, ListPageStates, TablePanel } from '../../components/ListPageStates';
 import { PageHeader } from '../../components/PageHeader';
-import { TableSkeleton } from '../../components/TableSkeleton';
 import { useCurrentUser } from '../auth/session';
 import { useTeams } from './useTeams';
 
@@ -18,63 +17,62 @@ export function TeamsPage() {
         title="Teams"
         description="Who owns what: teams own services and are accountable for their changes."
       />
-      {teams.isPending ? (
-        <TableSkeleton rows={4} label="Loading teams" />
-      ) : teams.isError ? (
-        <ErrorState error={teams.error} title="Could not load teams" onRetry={() => void teams.refetch()} retrying={teams.isFetching} />
-      ) : items.length === 0 ? (
-        <Paper withBorder p="xl" radius="md">
-          <EmptyState
+      <ListPageStates
+        query={teams}
+        skeletonRows={4}
+        loadingLabel="Loading teams"
+        errorTitle="Could not load teams"
+        isEmpty={items.length === 0}
+        empty={
+          <EmptyStatePanel
             icon={<IconUsersGroup size={28} />}
             title="No teams yet"
             description="Teams are managed by a Shipgate administrator (for example with the shipgate CLI or your identity provider). Once they exist, assign them as service owners."
           />
-        </Paper>
-      ) : (
-        <Paper withBorder radius="md" style={{ overflow: 'hidden' }}>
-          <Table.ScrollContainer minWidth={600}>
-            <Table highlightOnHover aria-label="Teams" data-testid="teams-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Key</Table.Th>
-                  <Table.Th>Name</Table.Th>
-                  <Table.Th>Description</Table.Th>
-                  <Table.Th ta="right">Members</Table.Th>
+        }
+      >
+        <TablePanel minWidth={600}>
+          <Table highlightOnHover aria-label="Teams" data-testid="teams-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Key</Table.Th>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Description</Table.Th>
+                <Table.Th ta="right">Members</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((team) => (
+                <Table.Tr key={team.id}>
+                  <Table.Td>
+                    <Text className="sg-mono" fw={500}>
+                      {team.key}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">
+                      {team.name}
+                      {mine.has(team.id) ? (
+                        <Text span size="xs" c="dimmed" ml={6}>
+                          (your team)
+                        </Text>
+                      ) : null}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm" c={team.description ? undefined : 'dimmed'} lineClamp={2}>
+                      {team.description || '—'}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td ta="right">
+                    <Text size="sm">{team.memberCount ?? '—'}</Text>
+                  </Table.Td>
                 </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {items.map((team) => (
-                  <Table.Tr key={team.id}>
-                    <Table.Td>
-                      <Text className="sg-mono" fw={500}>
-                        {team.key}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">
-                        {team.name}
-                        {mine.has(team.id) ? (
-                          <Text span size="xs" c="dimmed" ml={6}>
-                            (your team)
-                          </Text>
-                        ) : null}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm" c={team.description ? undefined : 'dimmed'} lineClamp={2}>
-                        {team.description || '—'}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td ta="right">
-                      <Text size="sm">{team.memberCount ?? '—'}</Text>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        </Paper>
-      )}
+              ))}
+            </Table.Tbody>
+          </Table>
+        </TablePanel>
+      </ListPageStates>
     </>
   );
 }

@@ -1,16 +1,11 @@
 import { useState } from 'react';
 import {
-  ActionIcon,
-  Alert,
   Badge,
   Button,
   Code,
-  CopyButton,
-  EmptyState,
   Group,
   Modal,
   NativeSelect,
-  Paper,
   Stack,
   Table,
   Text,
@@ -22,27 +17,24 @@ import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
-  IconAlertTriangle,
-  IconCheck,
   IconCircleCheck,
   IconCircleX,
   IconClockX,
-  IconCopy,
   IconKey,
   IconPlus,
-  IconTrash,
 } from '@tabler/icons-react';
-import type { ProblemFieldError } from '../../api/client';
 import { tokensApi } from '../../api/endpoints';
 import { queryKeys } from '../../api/queryKeys';
 import type { ApiToken, TokenCreated } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { ErrorState } from '../../components/ErrorState';
+import { useConfirmedAction } from '../../components/useConfirmedAction';
+import { CopyableSecretField, SecretShownOnceWarning } from '../../components/SecretShownOnce';
+import { EmptyStatePanel, ListPageStates, TablePanel } from '../../components/ListPageStates';
 import { FormProblem } from '../../components/FormProblem';
-import { mapFieldErrors } from '../../components/formErrors';
+import { FormActions, useFormSubmitErrors } from '../../components/EntityFormParts';
 import { PageHeader } from '../../components/PageHeader';
 import { PermissionButton } from '../../components/PermissionButton';
-import { TableSkeleton } from '../../components/TableSkeleton';
+import { RevokeActionIcon } from '../../components/RowActions';
 import { formatDateTime, formatRelative, viewerTimeZone } from '../../lib/format';
 
 type TokenStatus = 'active' | 'revoked' | 'expired';
@@ -85,21 +77,20 @@ export function TokensPage() {
   const queryClient = useQueryClient();
   const [createOpen, setCreateOpen] = useState(false);
   const [created, setCreated] = useState<TokenCreated | null>(null);
-  const [revoking, setRevoking] = useState<ApiToken | null>(null);
 
   const tokens = useQuery({
     queryKey: queryKeys.tokens.all,
     queryFn: ({ signal }) => tokensApi.list(signal),
   });
 
-  const revoke = useMutation({
-    mutationFn: (token: ApiToken) => tokensApi.revoke(token.id),
-    onSuccess: (_d, token) => {
+  const revoke = useConfirmedAction({
+    action: (token: ApiToken) => tokensApi.revoke(token.id),
+    onSuccess: (token) => {
       void queryClient.invalidateQueries({ queryKey: queryKeys.tokens.all });
       notifications.show({ color: 'green', title: 'Token revoked', message: `${token.name} can no longer be used.` });
-      setRevoking(null);
     },
   });
+  const revoking = revoke.target;
 
   const items = tokens.data?.items ?? [];
   const newButton = (
@@ -116,99 +107,88 @@ export function TokensPage() {
         actions={newButton}
       />
 
-      {tokens.isPending ? (
-        <TableSkeleton rows={3} label="Loading tokens" />
-      ) : tokens.isError ? (
-        <ErrorState error={tokens.error} title="Could not load tokens" onRetry={() => void tokens.refetch()} retrying={tokens.isFetching} />
-      ) : items.length === 0 ? (
-        <Paper withBorder p="xl" radius="md">
-          <EmptyState
+      <ListPageStates
+        query={tokens}
+        skeletonRows={3}
+        loadingLabel="Loading tokens"
+        errorTitle="Could not load tokens"
+        isEmpty={items.length === 0}
+        empty={
+          <EmptyStatePanel
             icon={<IconKey size={28} />}
             title="No API tokens"
             description="Create a token to use the API from CI or the command line: send it as “Authorization: Bearer sg_…”."
-          >
-            <Group justify="center" mt="sm">
+            action={
               <PermissionButton permission="token:create" leftSection={<IconPlus size={14} />} onClick={() => setCreateOpen(true)}>
                 Create your first token
               </PermissionButton>
-            </Group>
-          </EmptyState>
-        </Paper>
-      ) : (
-        <Paper withBorder radius="md" style={{ overflow: 'hidden' }}>
-          <Table.ScrollContainer minWidth={760}>
-            <Table highlightOnHover aria-label="API tokens" data-testid="tokens-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Name</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                  <Table.Th>Kind</Table.Th>
-                  <Table.Th>Prefix</Table.Th>
-                  <Table.Th>Created</Table.Th>
-                  <Table.Th>Expires</Table.Th>
-                  <Table.Th>Last used</Table.Th>
-                  <Table.Th>
-                    <VisuallyHidden>Actions</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {items.map((token) => {
-                  const status = tokenStatus(token);
-                  return (
-                    <Table.Tr key={token.id}>
-                      <Table.Td>
-                        <Text size="sm" fw={500}>
-                          {token.name}
+            }
+          />
+        }
+      >
+        <TablePanel minWidth={760}>
+          <Table highlightOnHover aria-label="API tokens" data-testid="tokens-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Kind</Table.Th>
+                <Table.Th>Prefix</Table.Th>
+                <Table.Th>Created</Table.Th>
+                <Table.Th>Expires</Table.Th>
+                <Table.Th>Last used</Table.Th>
+                <Table.Th>
+                  <VisuallyHidden>Actions</VisuallyHidden>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((token) => {
+                const status = tokenStatus(token);
+                return (
+                  <Table.Tr key={token.id}>
+                    <Table.Td>
+                      <Text size="sm" fw={500}>
+                        {token.name}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <StatusBadge status={status} />
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{token.kind === 'service_account' ? 'Service account' : 'Personal'}</Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Code>{token.prefix}…</Code>
+                    </Table.Td>
+                    <Table.Td>
+                      <TimeCell iso={token.createdAt} />
+                    </Table.Td>
+                    <Table.Td>{token.expiresAt ? <TimeCell iso={token.expiresAt} /> : <Text size="sm">Never</Text>}</Table.Td>
+                    <Table.Td>
+                      {token.lastUsedAt ? (
+                        <TimeCell iso={token.lastUsedAt} />
+                      ) : (
+                        <Text size="sm" c="dimmed">
+                          Never used
                         </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <StatusBadge status={status} />
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm">{token.kind === 'service_account' ? 'Service account' : 'Personal'}</Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Code>{token.prefix}…</Code>
-                      </Table.Td>
-                      <Table.Td>
-                        <TimeCell iso={token.createdAt} />
-                      </Table.Td>
-                      <Table.Td>{token.expiresAt ? <TimeCell iso={token.expiresAt} /> : <Text size="sm">Never</Text>}</Table.Td>
-                      <Table.Td>
-                        {token.lastUsedAt ? (
-                          <TimeCell iso={token.lastUsedAt} />
-                        ) : (
-                          <Text size="sm" c="dimmed">
-                            Never used
-                          </Text>
-                        )}
-                      </Table.Td>
-                      <Table.Td className="sg-table-row-actions">
-                        {status === 'revoked' ? null : (
-                          <Tooltip label={`Revoke ${token.name}`}>
-                            <ActionIcon
-                              variant="subtle"
-                              color="red"
-                              aria-label={`Revoke ${token.name}`}
-                              onClick={() => {
-                                revoke.reset();
-                                setRevoking(token);
-                              }}
-                            >
-                              <IconTrash size={16} />
-                            </ActionIcon>
-                          </Tooltip>
-                        )}
-                      </Table.Td>
-                    </Table.Tr>
-                  );
-                })}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        </Paper>
-      )}
+                      )}
+                    </Table.Td>
+                    <Table.Td className="sg-table-row-actions">
+                      {status === 'revoked' ? null : (
+                        <RevokeActionIcon
+                          name={token.name}
+                          onClick={() => revoke.ask(token)}
+                        />
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                );
+              })}
+            </Table.Tbody>
+          </Table>
+        </TablePanel>
+      </ListPageStates>
 
       <Modal
         opened={createOpen}
@@ -239,13 +219,9 @@ export function TokensPage() {
       </Modal>
 
       <ConfirmDialog
-        opened={revoking !== null}
+        {...revoke.dialogProps}
         title={revoking ? `Revoke token “${revoking.name}”?` : 'Revoke token'}
         confirmLabel="Revoke token"
-        onConfirm={() => revoking && revoke.mutate(revoking)}
-        onClose={() => setRevoking(null)}
-        loading={revoke.isPending}
-        error={revoke.error}
       >
         <Text size="sm">
           Anything using this token will stop working immediately. Revoking cannot be undone — create a new token if you
@@ -267,8 +243,6 @@ function TimeCell({ iso }: { iso: string }) {
 }
 
 function CreateTokenForm({ onCancel, onCreated }: { onCancel: () => void; onCreated: (r: TokenCreated) => void }) {
-  const [submitError, setSubmitError] = useState<unknown>(null);
-  const [unplaced, setUnplaced] = useState<ProblemFieldError[]>([]);
   const form = useForm({
     mode: 'controlled',
     initialValues: { name: '', expiresInDays: '30' },
@@ -276,20 +250,14 @@ function CreateTokenForm({ onCancel, onCreated }: { onCancel: () => void; onCrea
       name: (v: string) => (!v.trim() ? 'Name the token after where it will be used' : v.length > 200 ? 'At most 200 characters' : null),
     },
   });
+  const errors = useFormSubmitErrors(form.setErrors, ['name', 'expiresInDays']);
+  const { submitError, unplaced } = errors;
   const create = useMutation({
     mutationFn: (values: { name: string; expiresInDays: string }) =>
       tokensApi.create(values.name.trim(), Number(values.expiresInDays)),
-    onMutate: () => {
-      setSubmitError(null);
-      setUnplaced([]);
-    },
+    onMutate: errors.clear,
     onSuccess: onCreated,
-    onError: (error) => {
-      const { fieldErrors, unplaced: rest } = mapFieldErrors(error, ['name', 'expiresInDays']);
-      form.setErrors(fieldErrors);
-      setUnplaced(rest);
-      setSubmitError(error);
-    },
+    onError: errors.fail,
   });
   return (
     <form onSubmit={form.onSubmit((v) => create.mutate(v))} noValidate>
@@ -304,14 +272,7 @@ function CreateTokenForm({ onCancel, onCreated }: { onCancel: () => void; onCrea
           {...form.getInputProps('name')}
         />
         <NativeSelect label="Expires in" data={EXPIRY_OPTIONS} {...form.getInputProps('expiresInDays')} />
-        <Group justify="flex-end" gap="xs" mt="xs">
-          <Button variant="default" onClick={onCancel} disabled={create.isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={create.isPending}>
-            Create token
-          </Button>
-        </Group>
+        <FormActions onCancel={onCancel} submitLabel="Create token" submitting={create.isPending} />
       </Stack>
     </form>
   );
@@ -320,37 +281,21 @@ function CreateTokenForm({ onCancel, onCreated }: { onCancel: () => void; onCrea
 function SecretOnce({ created, onDone }: { created: TokenCreated; onDone: () => void }) {
   return (
     <Stack gap="sm">
-      <Alert color="yellow" icon={<IconAlertTriangle size={16} />} title="This is the only time you will see this token">
+      <SecretShownOnceWarning title="This is the only time you will see this token">
         Copy it now and store it somewhere safe, such as your CI secret store. Shipgate keeps only a hash; if you lose it,
         revoke it and create a new one.
-      </Alert>
+      </SecretShownOnceWarning>
       <Text size="sm">
         Token <b>{created.token.name}</b>
         {created.token.expiresAt ? ` — expires ${formatDateTime(created.token.expiresAt)} (${viewerTimeZone})` : ''}
       </Text>
-      <Group gap="xs" wrap="nowrap" align="center">
-        <TextInput
-          label="Token secret"
-          value={created.secret}
-          readOnly
-          onFocus={(e) => e.currentTarget.select()}
-          classNames={{ input: 'sg-mono' }}
-          style={{ flex: 1 }}
-          data-testid="token-secret"
-        />
-        <CopyButton value={created.secret} timeout={2500}>
-          {({ copied, copy }) => (
-            <Button
-              mt={22}
-              color={copied ? 'teal' : undefined}
-              leftSection={copied ? <IconCheck size={14} /> : <IconCopy size={14} />}
-              onClick={copy}
-            >
-              {copied ? 'Copied' : 'Copy'}
-            </Button>
-          )}
-        </CopyButton>
-      </Group>
+      <CopyableSecretField
+        label="Token secret"
+        value={created.secret}
+        testId="token-secret"
+        copyTimeout={2500}
+        copiedColor="teal"
+      />
       <Group justify="flex-end" mt="xs">
         <Button variant="default" onClick={onDone}>
           I have copied it
