@@ -9,6 +9,7 @@ import { newId } from '../../src/server/lib/ids.js';
 import { createShipgate, type Shipgate } from '../../src/server/main.js';
 import { DEMO_PASSWORD } from '../../src/server/seed/demo.js';
 import { testConfig } from '../helpers/app.js';
+import { axeViolations } from '../helpers/axe.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.resolve('test-results/screenshots');
@@ -105,8 +106,13 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('calendar page in Chromium', () => {
   // dialogs are captured at viewport size: a full-page capture leaves the part below the fold outside their overlay
   const shot = (name: string, fullPage = true) => page.screenshot({ path: path.join(SHOTS, `calendar-${name}.png`), fullPage });
 
+  /** UI.md: axe-core finds no serious or critical violations (soft: one run reports every page that fails). */
+  const checkA11y = async (where: string) => expect.soft(await axeViolations(page), `axe: ${where}`).toEqual([]);
+
   it('signs in and shows the month grid with releases, phases and gates, labelled', async () => {
     await page.goto(`${base}/calendar`);
+    await page.getByLabel('Email').waitFor();
+    await checkA11y('sign-in');
     await page.getByLabel('Email').fill('release@demo.shipgate.dev');
     await page.getByLabel('Password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -117,6 +123,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('calendar page in Chromium', () => {
     await month.getByText('Gate SOX sign-off · Passed').first().waitFor();
     await month.getByText(/Production rollout · checkout-r42 → production/).first().waitFor();
     await shot('01-month');
+    await checkA11y('calendar month');
   });
 
   it('filters by team through the URL', async () => {
@@ -142,6 +149,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('calendar page in Chromium', () => {
     await drawer.getByText('Storefront (storefront)').waitFor();
     await page.waitForTimeout(400); // let the drawer finish sliding in
     await shot('02-drawer-gate', false);
+    await checkA11y('calendar drawer (gate)');
     await page.keyboard.press('Escape');
     await drawer.waitFor({ state: 'hidden' });
   });
@@ -156,6 +164,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('calendar page in Chromium', () => {
     await timeline.getByRole('button', { name: /^Gate Go-live/ }).waitFor();
     await page.getByTestId('timeline-today').waitFor();
     await shot('03-timeline-team');
+    await checkA11y('calendar timeline by team');
 
     await timeline.getByRole('button', { name: /^Phase Ledger cut-over/ }).click();
     const drawer = page.getByRole('dialog');
@@ -164,6 +173,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('calendar page in Chromium', () => {
     await drawer.getByText('Enterprise').waitFor();
     await page.waitForTimeout(400);
     await shot('04-drawer-phase', false);
+    await checkA11y('calendar drawer (phase)');
     await page.keyboard.press('Escape');
     await drawer.waitFor({ state: 'hidden' });
 
@@ -172,12 +182,14 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('calendar page in Chromium', () => {
     await timeline.getByRole('group', { name: 'Production' }).waitFor();
     await timeline.getByRole('group', { name: 'Staging' }).waitFor();
     await shot('05-timeline-environment');
+    await checkA11y('calendar timeline by environment');
   });
 
   it('explains an empty range, a refused filter (with retry) and a truncated answer', async () => {
     await page.goto(`${base}/calendar?month=${nextMonthSearch}`);
     await page.getByText('Releases appear here once they are planned', { exact: false }).waitFor();
     await shot('06-empty');
+    await checkA11y('calendar empty month');
 
     await page.goto(`${base}/calendar?team=no-such-team`);
     const alert = page.getByRole('alert').filter({ hasText: 'Could not load the calendar' });
@@ -212,6 +224,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('calendar page in Chromium', () => {
     await dialog.getByTestId('feeds-table').getByText('Storefront').first().waitFor();
     await page.waitForTimeout(300);
     await shot('07-feed-created', false);
+    await checkA11y('calendar feed dialog');
 
     // the secret URL serves the team's releases to calendar apps
     const ics = await fetch(value);

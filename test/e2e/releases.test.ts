@@ -8,6 +8,7 @@ import { connectDatabase, type Database } from '../../src/server/db/connect.js';
 import { createShipgate, type Shipgate } from '../../src/server/main.js';
 import { DEMO_PASSWORD } from '../../src/server/seed/demo.js';
 import { testConfig } from '../helpers/app.js';
+import { axeViolations } from '../helpers/axe.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.resolve('test-results/screenshots');
@@ -125,6 +126,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('release pages in Chromium', () => {
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(SHOTS, `releases-${name}.png`), fullPage });
   };
+  /** UI.md: axe-core finds no serious or critical violations (soft: one run reports every page that fails). */
+  const checkA11y = async (where: string) => expect.soft(await axeViolations(page), `axe: ${where}`).toEqual([]);
 
   it('signs in and lists releases with status, health and filters in the URL', async () => {
     await page.goto(`${base}/releases`);
@@ -137,6 +140,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('release pages in Chromium', () => {
     const late = page.getByTestId('release-row-search-late');
     await late.getByTestId('release-health').getByText(/^Late/).waitFor();
     await shot('01-list');
+    await checkA11y('releases list');
 
     await page.getByRole('combobox', { name: 'Type' }).selectOption('enterprise');
     await page.waitForURL(/type=enterprise/);
@@ -163,6 +167,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('release pages in Chromium', () => {
     await dialog.getByRole('button', { name: 'Create release' }).click();
     await dialog.getByText('already taken').waitFor();
     await shot('02-create-error', false);
+    await checkA11y('new release dialog');
 
     await dialog.getByRole('textbox', { name: /^Key/ }).fill('checkout-holiday');
     await dialog.getByRole('button', { name: 'Create release' }).click();
@@ -178,6 +183,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('release pages in Chromium', () => {
     await page.getByTestId('gate-scope-approved').getByText('May still sign: Rhea Release', { exact: false }).waitFor();
     await page.getByText('Holiday release train').first().waitFor();
     await shot('03-release');
+    await checkA11y('release page');
   });
 
   it('adds a work item to the scope', async () => {
@@ -191,6 +197,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('release pages in Chromium', () => {
     await dialog.getByRole('combobox', { name: 'Status category' }).selectOption('in_progress');
     await dialog.getByLabel('Blocking').check();
     await shot('04-add-work-item', false);
+    await checkA11y('add work item dialog');
     await dialog.getByRole('button', { name: 'Add work item' }).click();
     await dialog.waitFor({ state: 'hidden' });
     const row = page.getByTestId('scope-row-SHOP-101');
@@ -210,6 +217,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('release pages in Chromium', () => {
     await dialog.getByRole('button', { name: 'Reject gate' }).click();
     await dialog.getByText('a rejection needs a comment', { exact: false }).waitFor();
     await shot('06-signoff-reject-needs-comment', false);
+    await checkA11y('sign-off dialog');
 
     await dialog.getByText('Approve', { exact: true }).click();
     await dialog.getByRole('textbox', { name: 'Comment' }).fill('Scope reviewed with product.');
@@ -224,6 +232,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('release pages in Chromium', () => {
     await history.getByText('gate.signed_off').waitFor();
     await history.getByText('approve — “Scope reviewed with product.”').waitFor();
     await shot('07-gate-passed');
+    await checkA11y('release page, gate passed');
   });
 
   it('waiver needs a reason; release notes; status moves; dependency warnings', async () => {
@@ -233,6 +242,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('release pages in Chromium', () => {
     await waiver.getByRole('button', { name: 'Waive gate' }).click();
     await waiver.getByText('at least 10 characters', { exact: false }).waitFor();
     await shot('08-waiver', false);
+    await checkA11y('waiver dialog');
     await waiver.getByRole('button', { name: 'Cancel' }).click();
     await waiver.waitFor({ state: 'hidden' });
 
@@ -240,6 +250,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('release pages in Chromium', () => {
     const notes = page.getByTestId('release-notes');
     await notes.getByText('SHOP-101', { exact: false }).waitFor();
     await shot('09-notes', false);
+    await checkA11y('release notes');
     await page.keyboard.press('Escape');
     await notes.waitFor({ state: 'hidden' });
 
@@ -270,7 +281,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('release pages in Chromium', () => {
     expect(await alert.textContent()).toMatch(/cancel/i);
     await page.getByTestId('release-status').getByText('Canceled').waitFor();
     await shot('11-transition-refused', false);
-    await page.getByRole('dialog', { name: 'Could not change the status' }).getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('dialog', { name: 'Could not change the status' }).getByRole('button', { name: 'Close', exact: true }).click();
     await page.getByRole('dialog').waitFor({ state: 'hidden' });
     expect(consoleErrors.filter((e) => !/status of (401|409|412|422)/.test(e)), consoleErrors.join('\n')).toEqual([]);
   });
@@ -295,6 +306,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('release pages in Chromium', () => {
     expect(await page.getByRole('button', { name: 'Move to…' }).getAttribute('aria-disabled')).toBe('true');
     await page.getByTestId('release-history').getByText('"audit:read"', { exact: false }).waitFor();
     await shot('12-viewer', false);
+    await checkA11y('release page as viewer');
 
     await page.goto(`${base}/releases`);
     const create = page.getByRole('button', { name: 'New release' });

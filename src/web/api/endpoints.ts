@@ -16,6 +16,9 @@ import type {
   ReleaseScope,
   ReleaseStatus,
   ReleaseTemplate,
+  ReleaseTemplateCreate,
+  ReleaseTemplateListParams,
+  ReleaseTemplatePatch,
   WorkItem,
   WorkItemCreate,
   CurrentUser,
@@ -107,6 +110,14 @@ export const releasesApi = {
 
 export const releaseTemplatesApi = {
   list: (signal?: AbortSignal) => api.get<Page<ReleaseTemplate>>('/release-templates', { limit: 200 }, { signal }),
+  page: (params: ReleaseTemplateListParams, signal?: AbortSignal) =>
+    api.get<Page<ReleaseTemplate>>('/release-templates', { ...params }, { signal }),
+  get: (ref: string, signal?: AbortSignal) =>
+    api.get<ReleaseTemplate>(`/release-templates/${enc(ref)}`, undefined, { signal }),
+  create: (body: ReleaseTemplateCreate) => api.post<ReleaseTemplate>('/release-templates', body),
+  update: (id: string, version: number, patch: ReleaseTemplatePatch) =>
+    api.patch<ReleaseTemplate>(`/release-templates/${enc(id)}`, patch, { ifMatch: version }),
+  remove: (id: string, version: number) => api.delete(`/release-templates/${enc(id)}`, { ifMatch: version }),
 };
 
 export const gatesApi = {

@@ -1,4 +1,4 @@
-import type { AuditListParams, CalendarParams, ReleaseListParams, ServiceListParams } from './types';
+import type { AuditListParams, CalendarParams, ReleaseListParams, ReleaseTemplateListParams, ServiceListParams } from './types';
 
 export const queryKeys = {
   me: ['auth', 'me'] as const,
@@ -11,6 +11,8 @@ export const queryKeys = {
   environments: {
     all: ['environments'] as const,
     list: ['environments', 'list'] as const,
+    /** first 200 environments, for pickers */
+    options: ['environments', 'options'] as const,
   },
   teams: {
     all: ['teams'] as const,
@@ -34,6 +36,7 @@ export const queryKeys = {
   },
   releaseTemplates: {
     all: ['release-templates'] as const,
+    list: (params: Omit<ReleaseTemplateListParams, 'cursor'>) => ['release-templates', 'list', params] as const,
   },
   gates: {
     detail: (id: string) => ['gates', id] as const,

@@ -316,13 +316,54 @@ export interface ReleaseTemplate {
   name: string;
   description: string;
   templateVersion: number;
-  definition: {
-    phases: { key: string; name: string; environments?: string[]; defaultDurationDays: number }[];
-    gates?: { key: string; name: string; afterPhase?: string | null; approverTeam?: string | null; quorum?: number; criteria?: { kind: CriterionKind; config?: Record<string, unknown> }[] }[];
-  };
+  definition: TemplateDefinition;
   version: number;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface TemplatePhase {
+  key: string;
+  name: string;
+  /** environment keys */
+  environments?: string[];
+  defaultDurationDays: number;
+}
+
+export interface TemplateGate {
+  key: string;
+  name: string;
+  /** key of the phase this gate closes; null = before the first phase */
+  afterPhase?: string | null;
+  /** team key */
+  approverTeam?: string | null;
+  quorum?: number;
+  criteria?: { kind: CriterionKind; config?: Record<string, unknown> }[];
+}
+
+export interface TemplateDefinition {
+  phases: TemplatePhase[];
+  gates?: TemplateGate[];
+  runbook?: { title: string; owner?: string }[];
+}
+
+export interface ReleaseTemplateCreate {
+  key: string;
+  name: string;
+  description?: string;
+  definition: TemplateDefinition;
+}
+
+export interface ReleaseTemplatePatch {
+  name?: string;
+  description?: string | null;
+  definition?: TemplateDefinition;
+}
+
+export interface ReleaseTemplateListParams {
+  q?: string;
+  limit?: number;
+  cursor?: string;
 }
 
 export interface Person {

@@ -80,6 +80,15 @@ const releasesRoute = createRoute({
   component: lazyRouteComponent(() => import('../features/releases/ReleasesPage'), 'ReleasesPage'),
 });
 
+const releaseTemplatesRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: 'releases/templates',
+  component: lazyRouteComponent(
+    () => import('../features/release-templates/ReleaseTemplatesPage'),
+    'ReleaseTemplatesPage',
+  ),
+});
+
 const releaseRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: 'releases/$key',
@@ -156,6 +165,7 @@ const routeTree = rootRoute.addChildren([
   authedRoute.addChildren([
     dashboardRoute,
     releasesRoute,
+    releaseTemplatesRoute,
     releaseRoute,
     calendarRoute,
     changesRoute,

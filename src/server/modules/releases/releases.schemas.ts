@@ -64,7 +64,8 @@ export type GatePatch = z.infer<typeof GatePatch>;
 const ServiceInScope = z.union([ref, z.strictObject({ service: ref.describe('service id or key'), version: z.string().max(100).nullable().optional() })]);
 
 export const ReleaseCreate = z.strictObject({
-  key: keySchema,
+  // /releases/templates is the web UI's template page
+  key: keySchema.refine((k) => k !== 'templates', 'reserved: choose another key'),
   name,
   releaseVersion: z.string().max(100).optional().describe('the version being released, e.g. 2026.3'),
   type: z.enum(RELEASE_TYPES),

@@ -57,6 +57,9 @@ export function MonthView({ first, items, onSelect }: MonthViewProps) {
         eventOrder="order,start,-duration,title"
         events={events}
         eventContent={renderEvent}
+        // FullCalendar names each day cell by its date alone (aria-labelledby), hiding the events it shows from that name
+        // (axe label-content-name-mismatch): let the cell be named by its content, the date link and the events
+        dayCellDidMount={(arg) => arg.el.removeAttribute('aria-labelledby')}
         eventClick={(arg: EventClickArg) => {
           arg.jsEvent.preventDefault();
           onSelect(arg.event.extendedProps.item as CalendarItem);

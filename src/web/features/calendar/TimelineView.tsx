@@ -138,6 +138,10 @@ export function TimelineView({ range, items, lanes: mode, environments, onSelect
   const describe = (item: CalendarItem) =>
     `${KIND_LABELS[item.kind]} ${item.title}, ${item.release.key} (${typeLabel(item.release.type)}), ${statusLabel(item.status)}`;
 
+  // the name starts with the kind and holds the visible text word for word (WCAG 2.5.3, label in name: speech users
+  // say what they see), then what the bar does not show
+  const spoken = (item: CalendarItem, visible: string) => `${KIND_LABELS[item.kind]} ${visible}, ${item.release.key} (${typeLabel(item.release.type)})`;
+
   const bar = (item: CalendarItem, variant: 'release' | 'phase') => {
     const s = span(item);
     const color = itemColor(item);
@@ -162,11 +166,11 @@ export function TimelineView({ range, items, lanes: mode, environments, onSelect
           borderBottomRightRadius: s.clippedEnd ? 0 : undefined,
         }}
         title={describe(item)}
-        aria-label={describe(item)}
+        aria-label={spoken(item, text)}
         onClick={() => onSelect(item)}
         data-testid={`tl-${item.kind}-${item.id}`}
       >
-        {s.clippedStart ? '◂ ' : ''}
+        {s.clippedStart ? <span aria-hidden>◂ </span> : null}
         {text}
       </button>
     );
@@ -181,7 +185,7 @@ export function TimelineView({ range, items, lanes: mode, environments, onSelect
         className="sg-tl-gate"
         style={{ left: x - 7 }}
         title={describe(item)}
-        aria-label={describe(item)}
+        aria-label={spoken(item, `${item.title} · ${statusLabel(item.status)}`)}
         onClick={() => onSelect(item)}
         data-testid={`tl-gate-${item.id}`}
       >

@@ -50,7 +50,7 @@ export function PhaseTimeline({ release }: { release: Release }) {
   const ticks = Array.from({ length: 6 }, (_, i) => min + (span * i) / 5);
 
   return (
-    <Box data-testid="phase-timeline" role="list" aria-label="Phases timeline">
+    <Box data-testid="phase-timeline">
       <Group gap={0} wrap="nowrap" align="stretch">
         <Box w={LABEL_W} miw={LABEL_W} />
         <Box pos="relative" h={18} style={{ flex: 1 }} aria-hidden>
@@ -67,99 +67,104 @@ export function PhaseTimeline({ release }: { release: Release }) {
           ))}
         </Box>
       </Group>
-      {release.phases.map((p) => {
-        const start = p.plannedStart ? new Date(p.plannedStart).getTime() : null;
-        const end = p.plannedEnd ? new Date(p.plannedEnd).getTime() : null;
-        const gates = release.gates.filter((g) => g.afterPhase === p.key || g.afterPhase === p.id);
-        const state = p.actualEnd ? 'done' : p.actualStart || (start !== null && end !== null && start <= now && now <= end) ? 'active' : 'planned';
-        const label = `Phase ${p.name}: ${formatDay(p.plannedStart)} to ${formatDay(p.plannedEnd)}${p.environments.length ? `, in ${p.environments.map((e) => e.name).join(', ')}` : ''}`;
-        return (
-          <Group key={p.id} gap={0} wrap="nowrap" align="center" role="listitem" aria-label={label} mih={34} style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}>
-            <Box w={LABEL_W} miw={LABEL_W} pr="xs" py={4}>
-              <Text size="sm" fw={500} lineClamp={1}>
-                {p.position}. {p.name}
-              </Text>
-              <Group gap={4}>
-                {p.environments.length ? (
-                  p.environments.map((e) => (
-                    <Badge key={e.id} size="xs" variant="outline" color="gray" tt="none" className="sg-mono">
-                      {e.key}
-                    </Badge>
-                  ))
+      {/* the list holds the rows only: the axis above is decoration, the legend below is not a phase */}
+      <Box role="list" aria-label="Phases timeline">
+        {release.phases.map((p) => {
+          const start = p.plannedStart ? new Date(p.plannedStart).getTime() : null;
+          const end = p.plannedEnd ? new Date(p.plannedEnd).getTime() : null;
+          const gates = release.gates.filter((g) => g.afterPhase === p.key || g.afterPhase === p.id);
+          const state = p.actualEnd ? 'done' : p.actualStart || (start !== null && end !== null && start <= now && now <= end) ? 'active' : 'planned';
+          const label = `Phase ${p.name}: ${formatDay(p.plannedStart)} to ${formatDay(p.plannedEnd)}${p.environments.length ? `, in ${p.environments.map((e) => e.name).join(', ')}` : ''}`;
+          return (
+            <Group key={p.id} gap={0} wrap="nowrap" align="center" role="listitem" aria-label={label} mih={34} style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}>
+              <Box w={LABEL_W} miw={LABEL_W} pr="xs" py={4}>
+                <Text size="sm" fw={500} lineClamp={1}>
+                  {p.position}. {p.name}
+                </Text>
+                <Group gap={4}>
+                  {p.environments.length ? (
+                    p.environments.map((e) => (
+                      <Badge key={e.id} size="xs" variant="outline" color="gray" tt="none" className="sg-mono">
+                        {e.key}
+                      </Badge>
+                    ))
+                  ) : (
+                    <Text size="xs" c="dimmed">
+                      no environment
+                    </Text>
+                  )}
+                </Group>
+              </Box>
+              <Box pos="relative" h={34} style={{ flex: 1 }}>
+                {showToday ? <Box pos="absolute" top={0} bottom={0} w={1} bg="red.5" style={{ left: pct(now) }} aria-hidden /> : null}
+                {start !== null && end !== null ? (
+                  <Tooltip label={`${formatDay(p.plannedStart)} → ${formatDay(p.plannedEnd)} · ${state}`}>
+                    <Box
+                      pos="absolute"
+                      top={8}
+                      h={18}
+                      bg={state === 'done' ? 'green.5' : state === 'active' ? 'orange.5' : 'indigo.4'}
+                      style={{ left: pct(start), width: width(start, end), borderRadius: 4, overflow: 'hidden' }}
+                      px={6}
+                    >
+                      <Text size="10px" c="black" fw={600} lh="18px" style={{ whiteSpace: 'nowrap' }}>
+                        {p.name}
+                      </Text>
+                    </Box>
+                  </Tooltip>
                 ) : (
-                  <Text size="xs" c="dimmed">
-                    no environment
+                  <Text size="xs" c="dimmed" pt={8}>
+                    Not scheduled
                   </Text>
                 )}
-              </Group>
+                {gates.map((g) =>
+                  g.plannedAt ? (
+                    <Tooltip key={g.id} label={`Gate ${g.name} · ${GATE_STATUS_LABELS[g.status]} · ${formatDay(g.plannedAt)}`}>
+                      <Box
+                        pos="absolute"
+                        top={10}
+                        w={14}
+                        h={14}
+                        bg={`${GATE_COLORS[g.status] ?? 'gray'}.6`}
+                        role="img"
+                        aria-label={`Gate ${g.name}, ${GATE_STATUS_LABELS[g.status]}`}
+                        style={{ left: pct(new Date(g.plannedAt).getTime()), transform: 'translateX(-50%) rotate(45deg)', border: '2px solid white' }}
+                      />
+                    </Tooltip>
+                  ) : null,
+                )}
+              </Box>
+            </Group>
+          );
+        })}
+        {release.gates.some((g) => !g.afterPhase && g.plannedAt) ? (
+          <Group gap={0} wrap="nowrap" align="center" mih={30} role="listitem" aria-label="Entry gates" style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}>
+            <Box w={LABEL_W} miw={LABEL_W} pr="xs">
+              <Text size="sm" c="dimmed">
+                Entry gates
+              </Text>
             </Box>
-            <Box pos="relative" h={34} style={{ flex: 1 }}>
-              {showToday ? <Box pos="absolute" top={0} bottom={0} w={1} bg="red.5" style={{ left: pct(now) }} aria-hidden /> : null}
-              {start !== null && end !== null ? (
-                <Tooltip label={`${formatDay(p.plannedStart)} → ${formatDay(p.plannedEnd)} · ${state}`}>
-                  <Box
-                    pos="absolute"
-                    top={8}
-                    h={18}
-                    bg={state === 'done' ? 'green.5' : state === 'active' ? 'orange.5' : 'indigo.4'}
-                    style={{ left: pct(start), width: width(start, end), borderRadius: 4, overflow: 'hidden' }}
-                    px={6}
-                  >
-                    <Text size="10px" c="white" fw={600} lh="18px" style={{ whiteSpace: 'nowrap' }}>
-                      {p.name}
-                    </Text>
-                  </Box>
-                </Tooltip>
-              ) : (
-                <Text size="xs" c="dimmed" pt={8}>
-                  Not scheduled
-                </Text>
-              )}
-              {gates.map((g) =>
-                g.plannedAt ? (
+            <Box pos="relative" h={30} style={{ flex: 1 }}>
+              {release.gates
+                .filter((g) => !g.afterPhase && g.plannedAt)
+                .map((g) => (
                   <Tooltip key={g.id} label={`Gate ${g.name} · ${GATE_STATUS_LABELS[g.status]} · ${formatDay(g.plannedAt)}`}>
                     <Box
                       pos="absolute"
-                      top={10}
+                      top={8}
                       w={14}
                       h={14}
                       bg={`${GATE_COLORS[g.status] ?? 'gray'}.6`}
+                      role="img"
                       aria-label={`Gate ${g.name}, ${GATE_STATUS_LABELS[g.status]}`}
-                      style={{ left: pct(new Date(g.plannedAt).getTime()), transform: 'translateX(-50%) rotate(45deg)', border: '2px solid white' }}
+                      style={{ left: pct(new Date(g.plannedAt!).getTime()), transform: 'translateX(-50%) rotate(45deg)', border: '2px solid white' }}
                     />
                   </Tooltip>
-                ) : null,
-              )}
+                ))}
             </Box>
           </Group>
-        );
-      })}
-      {release.gates.some((g) => !g.afterPhase && g.plannedAt) ? (
-        <Group gap={0} wrap="nowrap" align="center" mih={30} style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}>
-          <Box w={LABEL_W} miw={LABEL_W} pr="xs">
-            <Text size="sm" c="dimmed">
-              Entry gates
-            </Text>
-          </Box>
-          <Box pos="relative" h={30} style={{ flex: 1 }}>
-            {release.gates
-              .filter((g) => !g.afterPhase && g.plannedAt)
-              .map((g) => (
-                <Tooltip key={g.id} label={`Gate ${g.name} · ${GATE_STATUS_LABELS[g.status]} · ${formatDay(g.plannedAt)}`}>
-                  <Box
-                    pos="absolute"
-                    top={8}
-                    w={14}
-                    h={14}
-                    bg={`${GATE_COLORS[g.status] ?? 'gray'}.6`}
-                    aria-label={`Gate ${g.name}, ${GATE_STATUS_LABELS[g.status]}`}
-                    style={{ left: pct(new Date(g.plannedAt!).getTime()), transform: 'translateX(-50%) rotate(45deg)', border: '2px solid white' }}
-                  />
-                </Tooltip>
-              ))}
-          </Box>
-        </Group>
-      ) : null}
+        ) : null}
+      </Box>
       <Group gap="md" mt={6}>
         <Legend color="indigo.4" label="Planned" />
         <Legend color="orange.5" label="Active" />

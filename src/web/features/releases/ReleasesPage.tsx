@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { Table, Text } from '@mantine/core';
-import { useNavigate, useSearch } from '@tanstack/react-router';
-import { IconPlus, IconRocket } from '@tabler/icons-react';
+import { Button, Table, Text } from '@mantine/core';
+import { Link, useNavigate, useSearch } from '@tanstack/react-router';
+import { IconPlus, IconRocket, IconTemplate } from '@tabler/icons-react';
 import { releasesApi } from '../../api/endpoints';
 import { queryKeys } from '../../api/queryKeys';
 import { AnchorLink } from '../../components/AnchorLink';
@@ -67,9 +67,14 @@ export function ReleasesPage() {
         title="Releases"
         description="Will each release land, and what blocks it? Health and its reasons come from dates, gates and scope."
         actions={
-          <PermissionButton permission="release:create" leftSection={<IconPlus size={14} />} onClick={() => setCreateOpen(true)}>
-            New release
-          </PermissionButton>
+          <>
+            <Button component={Link} to="/releases/templates" variant="default" leftSection={<IconTemplate size={14} />}>
+              Templates
+            </Button>
+            <PermissionButton permission="release:create" leftSection={<IconPlus size={14} />} onClick={() => setCreateOpen(true)}>
+              New release
+            </PermissionButton>
+          </>
         }
       />
 

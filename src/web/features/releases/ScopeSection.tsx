@@ -77,9 +77,9 @@ export function ScopeSection({ release }: { release: Release }) {
               </Badge>
             ) : null}
           </Group>
-          <Progress.Root size="md" aria-label={`Scope progress: ${s.counts.done} of ${s.counts.total} done, ${s.counts.inProgress} in progress`}>
-            <Progress.Section value={(s.counts.done / total) * 100} color="green" />
-            <Progress.Section value={(s.counts.inProgress / total) * 100} color="blue.3" />
+          <Progress.Root size="md" role="group" aria-label={`Scope progress: ${s.counts.done} of ${s.counts.total} done, ${s.counts.inProgress} in progress`}>
+            <Progress.Section value={(s.counts.done / total) * 100} color="green" aria-label="Done" />
+            <Progress.Section value={(s.counts.inProgress / total) * 100} color="blue.3" aria-label="In progress" />
           </Progress.Root>
           <TablePanel>
             <Table aria-label="Scope" data-testid="scope-table" highlightOnHover>
