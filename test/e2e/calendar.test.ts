@@ -1,38 +1,29 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDatabase, type Database } from '../../src/server/db/connect.js';
 import { newId } from '../../src/server/lib/ids.js';
-import { createShipgate, type Shipgate } from '../../src/server/main.js';
+import type { Shipgate } from '../../src/server/main.js';
 import { DEMO_PASSWORD } from '../../src/server/seed/demo.js';
-import { testConfig } from '../helpers/app.js';
+import { hasChromium, SHOTS, startBrowserSession, type BrowserSession } from '../helpers/browser.js';
 import { axeViolations } from '../helpers/axe.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve('test-results/screenshots');
 
 /**
  * The calendar page in a real browser: fixture releases with phases and gates in the current month
  * (written straight into the tables, as release planning would), month grid, timeline, item drawer,
  * ICS feed creation and revocation. Screenshots land in test-results/screenshots/calendar-*.png.
  */
-describe.skipIf(!fs.existsSync(CHROMIUM))('calendar page in Chromium', () => {
-  let database: Database;
+describe.skipIf(!hasChromium)('calendar page in Chromium', () => {
+  let session: BrowserSession;
   let sg: Shipgate;
-  let browser: BrowserContext;
   let page: Page;
   let base: string;
-  let profile: string;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[];
   let nextMonthSearch = '';
 
   beforeAll(async () => {
-    fs.mkdirSync(SHOTS, { recursive: true });
-    database = await connectDatabase({ kind: 'pglite', dataDir: null });
-    sg = await createShipgate({ config: testConfig({ seedDemo: 'catalog' }), database, logger: pino({ level: 'silent' }) });
+    session = await startBrowserSession({ timezoneId: 'Europe/Berlin' });
+    ({ sg, page, base, consoleErrors } = session);
 
     // fixtures dated in the current month (UTC midnights: inclusive planned days)
     const now = new Date();
@@ -80,28 +71,9 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('calendar page in Chromium', () => {
     const later = new Date(Date.UTC(y, m + 2, 1));
     nextMonthSearch = `${later.getUTCFullYear()}-${String(later.getUTCMonth() + 1).padStart(2, '0')}`;
 
-    base = await sg.app.listen({ port: 0, host: '127.0.0.1' });
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'shipgate-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1440, height: 900 },
-      timezoneId: 'Europe/Berlin', // the viewer's zone, not the server's
-      permissions: ['clipboard-read', 'clipboard-write'],
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(msg.text());
-    });
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await sg?.close();
-    await database?.close();
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
-  });
+  afterAll(async () => session?.close());
 
   // dialogs are captured at viewport size: a full-page capture leaves the part below the fold outside their overlay
   const shot = (name: string, fullPage = true) => page.screenshot({ path: path.join(SHOTS, `calendar-${name}.png`), fullPage });

@@ -1,56 +1,27 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDatabase, type Database } from '../../src/server/db/connect.js';
-import { createShipgate, type Shipgate } from '../../src/server/main.js';
 import { DEMO_PASSWORD } from '../../src/server/seed/demo.js';
-import { testConfig } from '../helpers/app.js';
+import { hasChromium, SHOTS, startBrowserSession, type BrowserSession } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve('test-results/screenshots');
 
 /**
  * Release templates in a real browser, as the demo release manager: create a template with two phases and a
  * gate in the structured editor, edit it (template version 2), see a server field error on the right row,
  * delete it; a viewer sees disabled buttons. Screenshots: test-results/screenshots/templates-*.png.
  */
-describe.skipIf(!fs.existsSync(CHROMIUM))('release templates in Chromium', () => {
-  let database: Database;
-  let sg: Shipgate;
-  let browser: BrowserContext;
+describe.skipIf(!hasChromium)('release templates in Chromium', () => {
+  let session: BrowserSession;
   let page: Page;
   let base: string;
-  let profile: string;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[];
 
   beforeAll(async () => {
-    fs.mkdirSync(SHOTS, { recursive: true });
-    database = await connectDatabase({ kind: 'pglite', dataDir: null });
-    sg = await createShipgate({ config: testConfig({ seedDemo: 'catalog' }), database, logger: pino({ level: 'silent' }) });
-    base = await sg.app.listen({ port: 0, host: '127.0.0.1' });
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'shipgate-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1440, height: 900 },
-      timezoneId: 'Europe/Berlin',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(msg.text());
-    });
+    session = await startBrowserSession({ timezoneId: 'Europe/Berlin' });
+    ({ page, base, consoleErrors } = session);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await sg?.close();
-    await database?.close();
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
-  });
+  afterAll(async () => session?.close());
 
   const shot = async (name: string, fullPage = true) => {
     if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));

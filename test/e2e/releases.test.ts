@@ -1,17 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDatabase, type Database } from '../../src/server/db/connect.js';
-import { createShipgate, type Shipgate } from '../../src/server/main.js';
 import { DEMO_PASSWORD } from '../../src/server/seed/demo.js';
-import { testConfig } from '../helpers/app.js';
+import { hasChromium, SHOTS, startBrowserSession, type BrowserSession } from '../helpers/browser.js';
 import { axeViolations } from '../helpers/axe.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve('test-results/screenshots');
 const DAY = 86_400_000;
 
 /** Signs in through the API like the browser does (session + CSRF cookies) and calls it as that user. */
@@ -45,21 +38,16 @@ const isoDay = (offsetDays: number) => {
  * → create a release from it → add scope → sign off its entry gate → the gate passes and the health
  * reason it caused goes away. Screenshots land in test-results/screenshots/releases-*.png.
  */
-describe.skipIf(!fs.existsSync(CHROMIUM))('release pages in Chromium', () => {
-  let database: Database;
-  let sg: Shipgate;
-  let browser: BrowserContext;
+describe.skipIf(!hasChromium)('release pages in Chromium', () => {
+  let session: BrowserSession;
   let page: Page;
   let base: string;
-  let profile: string;
+  let consoleErrors: string[];
   let api: Awaited<ReturnType<typeof apiSession>>;
-  const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    fs.mkdirSync(SHOTS, { recursive: true });
-    database = await connectDatabase({ kind: 'pglite', dataDir: null });
-    sg = await createShipgate({ config: testConfig({ seedDemo: 'catalog' }), database, logger: pino({ level: 'silent' }) });
-    base = await sg.app.listen({ port: 0, host: '127.0.0.1' });
+    session = await startBrowserSession({ timezoneId: 'Europe/Berlin' });
+    ({ page, base, consoleErrors } = session);
     api = await apiSession(base, 'release@demo.shipgate.dev');
 
     // fixture: a template whose entry gate needs a sign-off by Storefront (the release manager's team)
@@ -98,26 +86,9 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('release pages in Chromium', () => {
       expect(created.status, JSON.stringify(created.json)).toBe(201);
     }
 
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'shipgate-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1440, height: 900 },
-      timezoneId: 'Europe/Berlin',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(msg.text());
-    });
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await sg?.close();
-    await database?.close();
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
-  });
+  afterAll(async () => session?.close());
 
   // full-page captures start from the top (fixed header and sidebar stay in place) once dialogs have faded out;
   // dialogs are captured at viewport size

@@ -1,56 +1,29 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDatabase, type Database } from '../../src/server/db/connect.js';
-import { createShipgate, type Shipgate } from '../../src/server/main.js';
+import type { Shipgate } from '../../src/server/main.js';
 import { DEMO_PASSWORD } from '../../src/server/seed/demo.js';
-import { testConfig } from '../helpers/app.js';
+import { hasChromium, SHOTS, startBrowserSession, type BrowserSession } from '../helpers/browser.js';
 import { axeViolations } from '../helpers/axe.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve('test-results/screenshots');
 
 /**
  * The web UI in a real browser against a real server (embedded database, demo data): sign in,
  * browse the catalog, create a service. Screenshots of each page land in test-results/screenshots.
  */
-describe.skipIf(!fs.existsSync(CHROMIUM))('web UI in Chromium', () => {
-  let database: Database;
+describe.skipIf(!hasChromium)('web UI in Chromium', () => {
+  let session: BrowserSession;
   let sg: Shipgate;
-  let browser: BrowserContext;
   let page: Page;
   let base: string;
-  let profile: string;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[];
 
   beforeAll(async () => {
-    fs.mkdirSync(SHOTS, { recursive: true });
-    database = await connectDatabase({ kind: 'pglite', dataDir: null });
-    sg = await createShipgate({ config: testConfig({ seedDemo: 'catalog' }), database, logger: pino({ level: 'silent' }) });
-    const address = await sg.app.listen({ port: 0, host: '127.0.0.1' });
-    base = address;
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'shipgate-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1440, height: 900 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
+    session = await startBrowserSession({});
+    ({ sg, page, base, consoleErrors } = session);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await sg?.close();
-    await database?.close();
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
-  });
+  afterAll(async () => session?.close());
 
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 
@@ -125,7 +98,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('web UI in Chromium', () => {
   });
 
   it('signs in and opens "New service" with the keyboard alone, focus always visible', async () => {
-    await browser.clearCookies();
+    await page.context().clearCookies();
     await page.goto(`${base}/catalog/services`);
     await page.getByLabel('Email').waitFor();
     /** The focused element: its accessible-ish name, and whether a focus indicator (outline or box-shadow) shows. */
