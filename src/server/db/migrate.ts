@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_audit_sealing.js';
 import * as m0003 from './migrations/0003_releases.js';
 import * as m0004 from './migrations/0004_calendar.js';
+import * as m0005 from './migrations/0005_windows.js';
 
 /** Migrations are listed explicitly so they bundle and run the same from source or a build. */
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002_audit_sealing': m0002,
   '0003_releases': m0003,
   '0004_calendar': m0004,
+  '0005_windows': m0005,
 };
 
 export const migrationNames = Object.keys(migrations);

@@ -67,6 +67,7 @@ export interface ServicesTable {
   tier: number;
   owner_team_id: string | null;
   governance_profile: string | null;
+  tags: Generated<string[]>;
   version: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
@@ -85,6 +86,8 @@ export interface EnvironmentsTable {
   tier: 'development' | 'testing' | 'staging' | 'production';
   sort_order: number;
   change_controlled: boolean;
+  booking_mode: Generated<'refuse' | 'queue'>;
+  booking_approver_team_id: Generated<string | null>;
   version: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
@@ -294,6 +297,75 @@ export interface CalendarFeedsTable {
   revoked_at: Date | null;
 }
 
+export interface TimeWindowsTable {
+  id: string;
+  name: string;
+  description: Generated<string>;
+  kind: 'blackout' | 'freeze' | 'maintenance';
+  time_zone: string;
+  /** wall clock in time_zone, YYYY-MM-DDTHH:mm:ss */
+  starts_local: string;
+  ends_local: string;
+  rrule: string | null;
+  exdates: Generated<string[]>;
+  first_start: Timestamp;
+  last_end: Timestamp | null;
+  scope_all: Generated<boolean>;
+  scope_service_tiers: Generated<number[]>;
+  scope_tags: Generated<string[]>;
+  created_by: string | null;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface TimeWindowServicesTable {
+  window_id: string;
+  service_id: string;
+}
+
+export interface TimeWindowEnvironmentsTable {
+  window_id: string;
+  environment_id: string;
+}
+
+export interface TimeWindowOverridesTable {
+  id: string;
+  window_id: string;
+  subject_type: 'change' | 'deployment';
+  subject_ref: string;
+  reason: string;
+  created_by: string | null;
+  created_by_name: string;
+  created_at: CreatedAt;
+}
+
+export type BookingStatus = 'requested' | 'queued' | 'approved' | 'rejected' | 'canceled' | 'released';
+
+export interface EnvironmentBookingsTable {
+  id: string;
+  environment_id: string;
+  team_id: string | null;
+  release_id: string | null;
+  purpose: Generated<string>;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  status: BookingStatus;
+  requested_by: string | null;
+  decided_by: Generated<string | null>;
+  decided_at: Generated<Date | null>;
+  decision_comment: Generated<string | null>;
+  released_at: Generated<Date | null>;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface TimeWindowStateTable {
+  id: number;
+  revision: string; // int8 → string
+}
+
 export interface DB {
   teams: TeamsTable;
   users: UsersTable;
@@ -322,4 +394,10 @@ export interface DB {
   work_items: WorkItemsTable;
   release_scope_changes: ReleaseScopeChangesTable;
   calendar_feeds: CalendarFeedsTable;
+  time_windows: TimeWindowsTable;
+  time_window_services: TimeWindowServicesTable;
+  time_window_environments: TimeWindowEnvironmentsTable;
+  time_window_overrides: TimeWindowOverridesTable;
+  environment_bookings: EnvironmentBookingsTable;
+  time_window_state: TimeWindowStateTable;
 }

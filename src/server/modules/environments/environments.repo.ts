@@ -3,7 +3,9 @@ import type { EnvironmentsTable } from '../../db/schema.js';
 import type { Cursor } from '../../lib/cursor.js';
 import { isUuid } from '../../lib/ids.js';
 
-export type EnvironmentRow = Omit<EnvironmentsTable, 'version' | 'created_at'> & { version: number; created_at: Date; updated_at: Date };
+export type EnvironmentRow = Omit<EnvironmentsTable, 'version' | 'created_at' | 'updated_at' | 'booking_mode' | 'booking_approver_team_id'> & {
+  version: number; created_at: Date; updated_at: Date; booking_mode: 'refuse' | 'queue'; booking_approver_team_id: string | null;
+};
 export type EnvironmentValues = Pick<EnvironmentsTable, 'name' | 'description' | 'tier' | 'sort_order' | 'change_controlled'>;
 
 export function createEnvironmentsRepo() {
