@@ -1,3 +1,4 @@
+import { createCalendarRepo } from '../../src/server/modules/calendar/calendar.repo.js';
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/server/lib/ids.js';
@@ -39,19 +40,52 @@ describe.each(targets)('calendar and ICS feeds on %s', (kind) => {
 
   const get = (qs: string, role: 'viewer' | 'admin' = 'viewer') => t.request({ method: 'GET', url: `/api/v1/calendar?${qs}`, role });
 
-  it('returns the releases, phases and gates that overlap a range, in time order', async () => {
+  it('returns the releases, phases and gates that overlap a range, each kind in time order, with their releases once', async () => {
     const res = await get('from=2026-02-10T00:00:00Z&to=2026-02-25T00:00:00Z');
     expect(res.statusCode).toBe(200);
     const items = res.json().items.map((i: { kind: string; title: string }) => `${i.kind}:${i.title}`);
-    expect(items).toEqual(['release:Shop February', 'phase:Build', 'gate:Go-live', 'phase:Production rollout']);
+    expect(items).toEqual(['release:Shop February', 'phase:Build', 'phase:Production rollout', 'gate:Go-live']);
     const phase = res.json().items.find((i: { title: string }) => i.title === 'Production rollout');
-    expect(phase).toMatchObject({ environments: ['prod'], release: { key: 'shop-2026-02' }, team: { key: 'web' } });
+    expect(phase).toMatchObject({ kind: 'phase', environments: ['prod'], start: '2026-02-20T00:00:00.000Z', end: '2026-02-28T00:00:00.000Z', status: 'planned' });
+    expect(res.json().releases).toEqual([
+      { id: phase.releaseId, key: 'shop-2026-02', name: 'Shop February', type: 'project', status: 'draft', team: { id: teamA, key: 'web', name: 'Web' } },
+    ]);
     expect(res.json().truncated).toBe(false);
+  });
+
+  it('cuts each kind at its limit and says so', async () => {
+    const repo = createCalendarRepo();
+    const f = { from: new Date('2026-01-01T00:00:00Z'), to: new Date('2026-12-31T00:00:00Z'), limit: 0 };
+    const one = await repo.calendarJson(t.sg.database.db, f, ['release', 'phase', 'gate'], 1);
+    const items = JSON.parse(`[${one.items.join(',')}]`) as { kind: string; title: string }[];
+    expect(items.map((i) => `${i.kind}:${i.title}`)).toEqual(['release:Shop February', 'phase:Build', 'gate:Go-live']);
+    expect(one.truncated).toBe(true);
+    expect(JSON.parse(`[${one.releases}]`).map((r: { key: string }) => r.key)).toEqual(['shop-2026-02']);
+    const all = await repo.calendarJson(t.sg.database.db, f, ['release', 'phase', 'gate'], 4);
+    expect(all.truncated).toBe(false);
+  });
+
+  it('escapes any text in the JSON it builds', async () => {
+    const nasty = 'Quote " back\\slash \n newline \t tab \u0001 ctrl é ✓ </script>';
+    const db = t.sg.database.db;
+    await db.updateTable('release_phases').set({ name: nasty }).where('key', '=', 'build').execute();
+    await db.updateTable('releases').set({ name: nasty }).where('key', '=', 'shop-2026-02').execute();
+    try {
+      const body = (await get('from=2026-02-10T00:00:00Z&to=2026-02-25T00:00:00Z')).json();
+      expect(body.items.find((i: { kind: string }) => i.kind === 'phase').title).toBe(nasty);
+      expect(body.releases[0].name).toBe(nasty);
+    } finally {
+      await db.updateTable('release_phases').set({ name: 'Build' }).where('key', '=', 'build').execute();
+      await db.updateTable('releases').set({ name: 'Shop February' }).where('key', '=', 'shop-2026-02').execute();
+    }
   });
 
   it('filters by team, service and environment (id or key), and by kind', async () => {
     const year = 'from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z';
-    const keys = async (qs: string) => (await get(`${year}&${qs}`)).json().items.map((i: { kind: string; release: { key: string } }) => `${i.kind}:${i.release.key}`);
+    const keys = async (qs: string) => {
+      const body = (await get(`${year}&${qs}`)).json() as { items: { kind: string; releaseId: string }[]; releases: { id: string; key: string }[] };
+      return body.items.map((i) => `${i.kind}:${body.releases.find((r) => r.id === i.releaseId)!.key}`);
+    };
     expect(await keys('team=data')).toEqual([]);
     expect((await keys(`team=${teamA}`)).length).toBe(4);
     expect(await keys('service=shop&kinds=release')).toEqual(['release:shop-2026-02']);

@@ -7,6 +7,7 @@ import type {
   CalendarFeedCreated,
   CalendarParams,
   CalendarResponse,
+  CalendarWireResponse,
   FeedScope,
   GateDetail,
   NextStatuses,
@@ -80,9 +81,21 @@ export const auditApi = {
     api.get<Page<AuditEvent>>('/audit', { ...params }, { signal }),
 };
 
+/** Gives every item its release and team back, so views read `item.release.key` directly. */
+function joinReleases(wire: CalendarWireResponse): CalendarResponse {
+  const byId = new Map(wire.releases.map((r) => [r.id, r]));
+  const items = wire.items.flatMap(({ releaseId, ...item }) => {
+    const r = byId.get(releaseId);
+    if (!r) return [];
+    const { team, ...release } = r;
+    return [{ ...item, release, team }];
+  });
+  return { from: wire.from, to: wire.to, truncated: wire.truncated, items };
+}
+
 export const calendarApi = {
-  range: (params: CalendarParams, signal?: AbortSignal) =>
-    api.get<CalendarResponse>('/calendar', { ...params }, { signal }),
+  range: async (params: CalendarParams, signal?: AbortSignal) =>
+    joinReleases(await api.get<CalendarWireResponse>('/calendar', { ...params }, { signal })),
   feeds: (signal?: AbortSignal) => api.get<Page<CalendarFeed>>('/calendar/feeds', undefined, { signal }),
   createFeed: (body: { scope: FeedScope; ref: string; name?: string }) =>
     api.post<CalendarFeedCreated>('/calendar/feeds', body),

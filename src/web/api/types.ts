@@ -172,6 +172,15 @@ export interface CalendarParams {
   kinds?: string;
 }
 
+/** What the server sends: items name their release by id; the client joins them (endpoints.ts). */
+export interface CalendarWireResponse {
+  from: string;
+  to: string;
+  truncated: boolean;
+  items: (Omit<CalendarItem, 'release' | 'team'> & { releaseId: string })[];
+  releases: (CalendarItem['release'] & { team: TeamRef | null })[];
+}
+
 export interface CalendarResponse {
   from: string;
   to: string;

@@ -20,10 +20,11 @@ export function calendarRoutes(app: FastifyInstance, deps: { calendar: CalendarS
       querystring: CalendarQuery, response: { 200: CalendarResponse, ...commonErrors },
     },
   }, async (req, reply) => {
-    // the items arrive as JSON text built by the database (schema: CalendarItem); splice, don't re-serialise
-    const { from, to, truncated, itemsJson } = await calendar.range(actorOf(req), req.query);
+    // items and releases arrive as JSON text built by the database (schemas: CalendarItem, CalendarRelease); splice, don't re-serialise
+    const { from, to, truncated, items, releases } = await calendar.range(actorOf(req), req.query);
     const head = JSON.stringify({ from, to, truncated });
-    return reply.type('application/json; charset=utf-8').serializer((p: unknown) => p as string).send(`${head.slice(0, -1)},"items":${itemsJson}}` as never);
+    const body = `${head.slice(0, -1)},"items":[${items.join(',')}],"releases":[${releases}]}`;
+    return reply.type('application/json; charset=utf-8').serializer((p: unknown) => p as string).send(body as never);
   });
 
   r.get('/api/v1/calendar/feeds', {

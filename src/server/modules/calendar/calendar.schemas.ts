@@ -23,17 +23,22 @@ export const CalendarItem = z
     start: z.string(),
     end: z.string(),
     status: z.string(),
-    release: z.object({ id: z.string(), key: z.string(), name: z.string(), type: z.string(), status: z.string() }),
-    team: Ref.nullable(),
+    releaseId: z.string().describe('the release this item belongs to: see `releases`'),
     environments: z.array(z.string()).describe('environment keys (phases)'),
   })
   .meta({ id: 'CalendarItem' });
 export type CalendarItem = z.infer<typeof CalendarItem>;
 
+export const CalendarRelease = z
+  .object({ id: z.string(), key: z.string(), name: z.string(), type: z.string(), status: z.string(), team: Ref.nullable() })
+  .meta({ id: 'CalendarRelease' });
+export type CalendarRelease = z.infer<typeof CalendarRelease>;
+
 export const CalendarResponse = z.object({
   from: z.string(),
   to: z.string(),
-  items: z.array(CalendarItem),
+  items: z.array(CalendarItem).describe('releases, then phases, then gates; each kind ordered by start'),
+  releases: z.array(CalendarRelease).describe('every release an item refers to, once'),
   truncated: z.boolean().describe('true when the range held more items than one response carries: narrow it'),
 });
 

@@ -6,7 +6,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { assertCan, can, type Actor } from '../identity/permissions.js';
 import { randomToken, sha256 } from '../identity/secrets.js';
 import type { CalendarFilter, CalendarRepo } from './calendar.repo.js';
-import { MAX_RANGE_DAYS, type CalendarItem, type CalendarQuery, type Feed } from './calendar.schemas.js';
+import { MAX_RANGE_DAYS, type CalendarItem, type CalendarQuery, type CalendarRelease, type Feed } from './calendar.schemas.js';
 import { toIcs } from './calendar.ics.js';
 
 /** Per kind; a range holding more is reported as truncated rather than answered slowly. */
@@ -32,7 +32,7 @@ export interface CalendarDeps {
 export function createCalendarService(deps: CalendarDeps) {
   const { db, repo, audit, clock, lookup } = deps;
 
-  const items = (f: CalendarFilter, kinds: Kind[]) => repo.itemsJson(db, f, kinds, MAX_ITEMS_PER_KIND);
+  const items = (f: CalendarFilter, kinds: Kind[]) => repo.calendarJson(db, f, kinds, MAX_ITEMS_PER_KIND);
 
   async function resolve(kind: 'team' | 'service' | 'environment', ref: string | undefined, field: string) {
     if (!ref) return undefined;
@@ -57,8 +57,8 @@ export function createCalendarService(deps: CalendarDeps) {
         environmentId: await resolve('environment', q.environment, 'environment'),
       };
       const kinds = (q.kinds?.split(',') ?? ['release', 'phase', 'gate']) as Kind[];
-      const { json, truncated } = await items(filter, kinds);
-      return { from: from.toISOString(), to: to.toISOString(), truncated, itemsJson: json };
+      const json = await items(filter, kinds);
+      return { from: from.toISOString(), to: to.toISOString(), ...json };
     },
 
     /** A secret-URL feed for calendar apps, which cannot send a session or a bearer token. */
@@ -110,8 +110,9 @@ export function createCalendarService(deps: CalendarDeps) {
         serviceId: feed.service_id ?? undefined,
         limit: 0,
       };
-      const { json } = await items(filter, ['release', 'phase', 'gate']);
-      return toIcs(feed.name, JSON.parse(json) as CalendarItem[], baseUrl, now);
+      const json = await items(filter, ['release', 'phase', 'gate']);
+      const releases = JSON.parse(`[${json.releases}]`) as CalendarRelease[];
+      return toIcs(feed.name, JSON.parse(`[${json.items.join(',')}]`) as CalendarItem[], releases, baseUrl, now);
     },
   };
 }
