@@ -15,6 +15,9 @@ import { createAuditRepo } from './modules/audit/audit.repo.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { startAuditSealer } from './modules/audit/audit.sealer.js';
 import { createAuditService } from './modules/audit/audit.service.js';
+import { createBookingsRepo } from './modules/bookings/bookings.repo.js';
+import { bookingsRoutes } from './modules/bookings/bookings.routes.js';
+import { createBookingsService } from './modules/bookings/bookings.service.js';
 import { createEnvironmentsRepo } from './modules/environments/environments.repo.js';
 import { environmentsRoutes } from './modules/environments/environments.routes.js';
 import { createEnvironmentsService } from './modules/environments/environments.service.js';
@@ -41,6 +44,10 @@ import { createCalendarService } from './modules/calendar/calendar.service.js';
 import { createTeamsRepo } from './modules/teams/teams.repo.js';
 import { teamsRoutes } from './modules/teams/teams.routes.js';
 import { createTeamsService } from './modules/teams/teams.service.js';
+import { createWindowIndexCache } from './modules/windows/windows.index-cache.js';
+import { createWindowsRepo } from './modules/windows/windows.repo.js';
+import { windowsRoutes } from './modules/windows/windows.routes.js';
+import { createWindowsService } from './modules/windows/windows.service.js';
 import { createWorkItemsRepo } from './modules/work-items/work-items.repo.js';
 import { workItemsRoutes } from './modules/work-items/work-items.routes.js';
 import { createWorkItemsService } from './modules/work-items/work-items.service.js';
@@ -77,27 +84,39 @@ function buildServices(database: Database, queue: JobQueue, clock: Clock, config
   const teams = createTeamsService({ db, repo: teamsRepo, audit, clock, userExists });
   const servicesRepo = createServicesRepo();
   const environmentsRepo = createEnvironmentsRepo();
+  const bookingsRepo = createBookingsRepo();
   const releasesRepo = createReleasesRepo();
   const inReleases = (keys: string[]) => (keys.length ? `releases: ${keys.join(', ')}` : null);
+  const windowsRepo = createWindowsRepo();
+  const inWindows = (names: string[]) => (names.length ? `time windows: ${names.join(', ')}` : null);
   const services = createServicesService({
     db, repo: servicesRepo, teams: teamsRepo, audit, outbox: queue, clock,
-    referenceChecks: [async (tx, id) => inReleases(await releasesRepo.keysWithService(tx, id))],
+    referenceChecks: [
+      async (tx, id) => inReleases(await releasesRepo.keysWithService(tx, id)),
+      async (tx, id) => inWindows(await windowsRepo.namesScopingService(tx, id)),
+    ],
   });
   const environments = createEnvironmentsService({
     db, repo: environmentsRepo, audit, outbox: queue, clock,
-    referenceChecks: [async (tx, id) => inReleases(await releasesRepo.keysWithEnvironment(tx, id))],
+    referenceChecks: [
+      async (tx, id) => inReleases(await releasesRepo.keysWithEnvironment(tx, id)),
+      async (tx, id) => inWindows(await windowsRepo.namesScopingEnvironment(tx, id)),
+      async (tx, id) => ((n) => (n ? `${n} booking(s)` : null))(await bookingsRepo.countOnEnvironment(tx, id)),
+    ],
   });
   const releaseTemplatesRepo = createReleaseTemplatesRepo();
   const releaseTemplates = createReleaseTemplatesService({ db, repo: releaseTemplatesRepo, audit, outbox: queue, clock });
   const workItemsRepo = createWorkItemsRepo();
   const gates = createGatesService({ db, repo: createGatesRepo(), scope: workItemsRepo, audit, outbox: queue, clock });
   const releases = createReleasesService({ db, repo: releasesRepo, services: servicesRepo, templates: releaseTemplatesRepo, teams: teamsRepo, audit, outbox: queue, clock, gates });
+  const windows = createWindowsService({ db, repo: windowsRepo, index: createWindowIndexCache({ db, repo: windowsRepo }), audit, outbox: queue, clock });
   const calendar = createCalendarService({
-    db, repo: createCalendarRepo(), audit, clock,
+    db, repo: createCalendarRepo(), audit, clock, windows,
     lookup: { team: (ref) => teamsRepo.find(db, ref), service: (ref) => servicesRepo.find(db, ref), environment: (ref) => environmentsRepo.find(db, ref) },
   });
   const workItems = createWorkItemsService({ db, repo: workItemsRepo, gates, audit, outbox: queue, clock });
-  return { audit, identity, identityRepo, teams, teamsRepo, services, environments, releaseTemplates, releases, calendar, gates, workItems };
+  const bookings = createBookingsService({ db, repo: bookingsRepo, audit, outbox: queue, clock });
+  return { audit, identity, identityRepo, teams, teamsRepo, services, environments, releaseTemplates, releases, calendar, gates, workItems, bookings, windows };
 }
 
 /** The composition root: config → database → repositories → services → HTTP and workers. */
@@ -144,6 +163,8 @@ export async function createShipgate(opts: ShipgateOptions): Promise<Shipgate> {
       workItemsRoutes(app, { workItems: svc.workItems });
       gatesRoutes(app, { gates: svc.gates });
       calendarRoutes(app, { calendar: svc.calendar });
+      bookingsRoutes(app, { bookings: svc.bookings });
+      windowsRoutes(app, { windows: svc.windows });
     }
     await app.ready();
     await queue.start({ worker: role !== 'api' });

@@ -48,6 +48,12 @@ const TABLES = {
   release_transition_rules: sql`select * from release_transition_rules`,
   release_phases: sql`select * from release_phases`,
   release_phase_environments: sql`select * from release_phase_environments`,
+  environment_bookings: sql`select * from environment_bookings`,
+  time_windows: sql`select * from time_windows`,
+  time_window_services: sql`select * from time_window_services`,
+  time_window_environments: sql`select * from time_window_environments`,
+  time_window_overrides: sql`select * from time_window_overrides`,
+  time_window_state: sql`select * from time_window_state`,
   outbox_jobs: sql`select id from pgboss.job where name = 'domain-events'`,
 } as const;
 export type TableName = keyof typeof TABLES;

@@ -105,6 +105,34 @@ describe.each(targets)('calendar and ICS feeds on %s', (kind) => {
     expect((await get('to=2026-02-01T00:00:00Z')).statusCode).toBe(400);
   });
 
+  it('merges time-window occurrences that apply to the filter, in the API and in ICS feeds', async () => {
+    const admin = systemActor('fixture');
+    const freeze = await t.sg.services.windows.create(admin, {
+      name: 'Weekend freeze', kind: 'freeze', timeZone: 'Europe/Berlin', start: '2026-01-02T18:00', end: '2026-01-05T06:00',
+      recurrence: { rrule: 'FREQ=WEEKLY;BYDAY=FR' }, scope: { services: ['shop'] },
+    });
+    try {
+      const feb = 'from=2026-02-01T00:00:00Z&to=2026-03-01T00:00:00Z';
+      const body = (await get(`${feb}&service=shop`)).json();
+      expect(body.windows.map((o: { start: string }) => o.start)).toEqual([
+        '2026-01-30T17:00:00.000Z', '2026-02-06T17:00:00.000Z', '2026-02-13T17:00:00.000Z', '2026-02-20T17:00:00.000Z', '2026-02-27T17:00:00.000Z',
+      ]);
+      expect(body.windows[0].window).toMatchObject({ id: freeze.id, kind: 'freeze', name: 'Weekend freeze' });
+      expect((await get(`${feb}&kinds=release`)).json().windows).toEqual([]);
+      expect((await get(`${feb}&team=data`)).json().windows).toEqual([]); // the data team owns no service in the freeze's scope
+
+      const { url } = (await t.request({ method: 'POST', url: '/api/v1/calendar/feeds', role: 'viewer', body: { scope: 'service', ref: 'shop' } })).json();
+      const vcalendar = new ICAL.Component(ICAL.parse((await t.sg.app.inject({ method: 'GET', url })).body));
+      const freezes = vcalendar.getAllSubcomponents('vevent').map((e) => new ICAL.Event(e)).filter((e) => e.summary === 'Freeze (no deployments): Weekend freeze');
+      expect(freezes.length).toBeGreaterThanOrEqual(52);
+      // Friday 18:00 to Monday 06:00 Berlin wall clock, whatever the daylight-saving offset that week
+      for (const e of freezes) expect(e.endDate.toJSDate().getTime() - e.startDate.toJSDate().getTime()).toBeOneOf([59, 60, 61].map((h) => h * 3_600_000));
+      expect(new Set(freezes.map((e) => e.uid)).size).toBe(freezes.length);
+    } finally {
+      await t.sg.services.windows.remove(admin, freeze.id);
+    }
+  });
+
   it('serves a valid RFC 5545 feed per team to calendar apps by secret URL, until revoked', async () => {
     const created = await t.request({ method: 'POST', url: '/api/v1/calendar/feeds', role: 'developer', body: { scope: 'team', ref: 'web' } });
     expect(created.statusCode).toBe(201);

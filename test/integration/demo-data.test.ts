@@ -16,6 +16,17 @@ describe('demo data', () => {
     expect((await t.request({ method: 'GET', url: '/api/v1/environments' })).json().items).toHaveLength(5);
   });
 
+  it('has recurring time windows: a weekend freeze on production, a year-end blackout for tier 1, a database maintenance window', async () => {
+    const windows = (await t.request({ method: 'GET', url: '/api/v1/windows?limit=50' })).json().items;
+    expect(windows.map((w: { kind: string }) => w.kind).sort()).toEqual(['blackout', 'freeze', 'maintenance']);
+    const freeze = windows.find((w: { kind: string }) => w.kind === 'freeze');
+    expect(freeze).toMatchObject({ name: 'Weekend deployment freeze', timeZone: 'Europe/Berlin', scope: { environments: [{ key: 'production' }] } });
+    expect(freeze.nextOccurrences).toHaveLength(5);
+    expect(freeze.nextOccurrences[0].startLocal).toMatch(/T18:00:00$/);
+    const tagged = (await t.request({ method: 'GET', url: '/api/v1/services/payments-api' })).json();
+    expect(tagged.tags).toEqual(['customer-facing', 'pci']);
+  });
+
   it('has an enterprise release train with three project releases in different phases, one at risk', async () => {
     const releases = (await t.request({ method: 'GET', url: '/api/v1/releases?limit=50' })).json().items;
     const train = releases.find((r: { type: string }) => r.type === 'enterprise');

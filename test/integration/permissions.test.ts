@@ -70,6 +70,24 @@ class Fixtures {
       phases: [{ key: 'build', name: 'Build' }], gates: [{ key: 'exit', name: 'Exit', afterPhase: 'build' }], ...extra,
     });
   }
+  /** A booking on a fresh environment for a fresh team, requested by the role's user (null: by a system actor); tomorrow unless given a start. */
+  async booking(opts: { requester?: Role | null; start?: Date; approve?: boolean } = {}) {
+    const [env, team] = [await this.environment(), await this.team()];
+    const requester = { ...systemActor('fixture'), id: opts.requester ? this.t.users[opts.requester].id : null };
+    const start = opts.start ?? new Date(Date.now() + 86_400_000);
+    const booking = await this.svc.bookings.request(requester, {
+      environment: env.key, team: team.key, start: start.toISOString(), end: new Date(start.getTime() + 86_400_000).toISOString(), purpose: 'Fixture booking',
+    });
+    return opts.approve ? this.svc.bookings.approve(systemActor('fixture'), booking.id, {}) : booking;
+  }
+  /** A weekly freeze (or another kind) on a fresh environment. */
+  async window(kind: 'blackout' | 'freeze' | 'maintenance' = 'freeze') {
+    const env = await this.environment();
+    return this.svc.windows.create(systemActor('fixture'), {
+      name: this.uniq('Fixture window'), kind, timeZone: 'Europe/Berlin', start: '2030-03-29T18:00', end: '2030-04-01T06:00',
+      recurrence: { rrule: 'FREQ=WEEKLY;BYDAY=FR' }, scope: { environments: [env.key] },
+    });
+  }
   async token(role: Role) {
     const id = this.t.users[role].id;
     return this.svc.identity.createToken({ ...systemActor('fixture'), id }, { name: this.uniq('tok'), expiresInDays: 1, userId: id });
@@ -208,6 +226,80 @@ const ROUTES: RouteCase[] = [
       const owner = { ...systemActor('fixture'), id: f.t.users[role ?? 'viewer'].id };
       const { feed } = await f.svc.calendar.createFeed(owner, { scope: 'service', ref: (await f.service()).key });
       return { url: `/api/v1/calendar/feeds/${feed.id}` };
+    },
+  },
+  // bookings
+  { method: 'GET', path: '/api/v1/bookings', permission: 'booking:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/bookings?status=requested&limit=5' }) },
+  {
+    method: 'POST', path: '/api/v1/bookings', permission: 'booking:request', ok: 201, writes: true,
+    valid: async (f) => ({
+      url: '/api/v1/bookings',
+      body: { environment: (await f.environment()).key, team: (await f.team()).key, start: new Date(Date.now() + 3_600_000).toISOString(), end: new Date(Date.now() + 7_200_000).toISOString(), purpose: 'Load test' },
+    }),
+  },
+  { method: 'GET', path: '/api/v1/bookings/conflicts', permission: 'booking:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/bookings/conflicts?limit=5' }) },
+  { method: 'GET', path: '/api/v1/bookings/{id}', permission: 'booking:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/bookings/${(await f.booking()).id}` }) },
+  {
+    method: 'POST', path: '/api/v1/bookings/{id}/approve', permission: 'booking:decide', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/bookings/${(await f.booking()).id}/approve`, body: { comment: 'ok' }, headers: { 'if-match': '"1"' } }),
+  },
+  {
+    method: 'POST', path: '/api/v1/bookings/{id}/reject', permission: 'booking:decide', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/bookings/${(await f.booking()).id}/reject`, body: { comment: 'No capacity that week' } }),
+  },
+  {
+    method: 'POST', path: '/api/v1/bookings/{id}/cancel', permission: 'booking:request', ok: 200, writes: true,
+    // one's own booking: others' need booking:decide (tested in bookings.test.ts)
+    valid: async (f, role) => ({ url: `/api/v1/bookings/${(await f.booking({ requester: role ?? 'developer' })).id}/cancel` }),
+  },
+  {
+    method: 'POST', path: '/api/v1/bookings/{id}/release', permission: 'booking:request', ok: 200, writes: true,
+    valid: async (f, role) => ({ url: `/api/v1/bookings/${(await f.booking({ requester: role ?? 'developer', start: new Date(Date.now() - 60_000), approve: true })).id}/release` }),
+  },
+  // time windows
+  { method: 'GET', path: '/api/v1/windows', permission: 'window:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/windows?kind=freeze&limit=5' }) },
+  {
+    method: 'POST', path: '/api/v1/windows', permission: 'window:write', ok: 201, writes: true,
+    valid: async (f) => ({
+      url: '/api/v1/windows',
+      body: { name: 'Year-end blackout', kind: 'blackout', timeZone: 'Europe/Berlin', start: '2030-12-20T00:00', end: '2031-01-02T00:00', recurrence: { rrule: 'FREQ=YEARLY' }, scope: { services: [(await f.service()).key] } },
+    }),
+  },
+  {
+    method: 'POST', path: '/api/v1/windows/preview', permission: 'window:read', ok: 200, writes: false,
+    valid: async () => ({ url: '/api/v1/windows/preview', body: { timeZone: 'Europe/Berlin', start: '2030-04-07T02:00', end: '2030-04-07T04:00', recurrence: { rrule: 'FREQ=WEEKLY;BYDAY=SU' } } }),
+  },
+  {
+    method: 'POST', path: '/api/v1/windows/evaluate', permission: 'window:read', ok: 200, writes: false,
+    valid: async (f) => ({
+      url: '/api/v1/windows/evaluate',
+      body: { service: (await f.service()).key, environment: (await f.environment()).key, kind: 'deployment', start: '2030-04-05T17:00:00Z', end: '2030-04-05T18:00:00Z' },
+    }),
+  },
+  {
+    method: 'GET', path: '/api/v1/windows/occurrences', permission: 'window:read', ok: 200, writes: false,
+    valid: async () => ({ url: '/api/v1/windows/occurrences?from=2030-03-01T00:00:00Z&to=2030-05-01T00:00:00Z&kind=freeze' }),
+  },
+  { method: 'GET', path: '/api/v1/windows/{id}', permission: 'window:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/windows/${(await f.window()).id}` }) },
+  {
+    method: 'PATCH', path: '/api/v1/windows/{id}', permission: 'window:write', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/windows/${(await f.window()).id}`, body: { description: 'Quiet weekend', scope: { serviceTiers: [1] } }, headers: { 'if-match': '"1"' } }),
+  },
+  {
+    method: 'DELETE', path: '/api/v1/windows/{id}', permission: 'window:write', ok: 204, writes: true,
+    valid: async (f) => ({ url: `/api/v1/windows/${(await f.window('maintenance')).id}`, headers: { 'if-match': '"1"' } }),
+  },
+  { method: 'GET', path: '/api/v1/windows/{id}/overrides', permission: 'window:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/windows/${(await f.window()).id}/overrides` }) },
+  {
+    method: 'POST', path: '/api/v1/windows/{id}/overrides', permission: 'window:override', ok: 201, writes: true,
+    valid: async (f) => ({ url: `/api/v1/windows/${(await f.window()).id}/overrides`, body: { subjectType: 'deployment', subjectRef: f.uniq('DEP'), reason: 'Security fix agreed with the CAB chair' } }),
+  },
+  {
+    method: 'DELETE', path: '/api/v1/windows/{id}/overrides/{overrideId}', permission: 'window:override', ok: 204, writes: true,
+    valid: async (f) => {
+      const w = await f.window();
+      const o = await f.svc.windows.createOverride(systemActor('fixture'), w.id, { subjectType: 'change', subjectRef: f.uniq('CHG'), reason: 'Agreed' });
+      return { url: `/api/v1/windows/${w.id}/overrides/${o.id}` };
     },
   },
   // audit

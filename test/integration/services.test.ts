@@ -150,6 +150,45 @@ describe.each(targets)('services API on %s', (kind) => {
     expect(events[1].diff.after).toMatchObject({ key: 'short-lived', tier: 4 });
   });
 
+  it('keeps lowercase slug tags as a sorted set: at most 20, null clears, bad ones named', async () => {
+    const res = await create({ key: 'tagged', name: 'Tagged', tier: 2, tags: ['pci', 'customer-facing', 'pci'] });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().tags).toEqual(['customer-facing', 'pci']);
+    expect((await t.request({ method: 'GET', url: '/api/v1/services/tagged', role: 'viewer' })).json().tags).toEqual(['customer-facing', 'pci']);
+    const patched = await t.request({ method: 'PATCH', url: '/api/v1/services/tagged', body: { tags: ['sox'] } });
+    expect(patched.json()).toMatchObject({ tags: ['sox'], version: 2 });
+    expect((await t.request({ method: 'PATCH', url: '/api/v1/services/tagged', body: { tags: null } })).json().tags).toEqual([]);
+    const before = await count();
+    const bad = await create({ key: 'bad-tags', name: 'Bad', tier: 2, tags: ['ok', 'Not OK', 'x'.repeat(41)] });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors.map((e: { path: string }) => e.path).sort()).toEqual(['tags.1', 'tags.2']);
+    const many = await create({ key: 'many-tags', name: 'Many', tier: 2, tags: Array.from({ length: 21 }, (_, i) => `t${i}`) });
+    expect(many.statusCode).toBe(400);
+    expect(many.json().errors[0].path).toBe('tags');
+    expect(await count()).toBe(before);
+    expect((await create({ key: 'untagged', name: 'Untagged', tier: 3 })).json().tags).toEqual([]);
+  });
+
+  it('refuses to delete a service or environment a time window names, saying which windows', async () => {
+    expect((await create({ key: 'frozen-svc', name: 'Frozen', tier: 2 })).statusCode).toBe(201);
+    expect((await t.request({ method: 'POST', url: '/api/v1/environments', body: { key: 'frozen-env', name: 'Frozen env', tier: 'production', order: 99 } })).statusCode).toBe(201);
+    const w = await t.request({
+      method: 'POST', url: '/api/v1/windows',
+      body: { name: 'Quarter-end freeze', kind: 'freeze', timeZone: 'UTC', start: '2030-03-25T00:00', end: '2030-04-01T00:00', scope: { services: ['frozen-svc'], environments: ['frozen-env'] } },
+    });
+    expect(w.statusCode, w.body).toBe(201);
+    const svc = await t.request({ method: 'DELETE', url: '/api/v1/services/frozen-svc' });
+    expect(svc.statusCode).toBe(409);
+    expect(svc.json()).toMatchObject({ code: 'still_referenced' });
+    expect(svc.json().detail).toContain('Quarter-end freeze');
+    const env = await t.request({ method: 'DELETE', url: '/api/v1/environments/frozen-env' });
+    expect(env.statusCode).toBe(409);
+    expect(env.json().detail).toContain('Quarter-end freeze');
+    expect((await t.request({ method: 'DELETE', url: `/api/v1/windows/${w.json().id}` })).statusCode).toBe(204);
+    expect((await t.request({ method: 'DELETE', url: '/api/v1/services/frozen-svc' })).statusCode).toBe(204);
+    expect((await t.request({ method: 'DELETE', url: '/api/v1/environments/frozen-env' })).statusCode).toBe(204);
+  });
+
   it('returns 404 problems for unknown services and routes', async () => {
     const res = await t.request({ method: 'GET', url: '/api/v1/services/does-not-exist' });
     expect(res.statusCode).toBe(404);

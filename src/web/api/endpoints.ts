@@ -2,6 +2,20 @@ import { api, apiRequest } from './client';
 import type {
   ApiToken,
   AuditEvent,
+  Booking,
+  BookingConflict,
+  BookingCreate,
+  BookingListParams,
+  Evaluation,
+  EvaluateInput,
+  OccurrencesParams,
+  OccurrencesResponse,
+  TimeWindow,
+  WindowCreate,
+  WindowListParams,
+  WindowPatch,
+  WindowPreview,
+  WindowPreviewInput,
   AuditListParams,
   CalendarFeed,
   CalendarFeedCreated,
@@ -142,4 +156,32 @@ export const gatesApi = {
 
 export const workItemsApi = {
   create: (body: WorkItemCreate) => api.post<WorkItem>('/work-items', body),
+};
+
+export const windowsApi = {
+  list: (params: WindowListParams, signal?: AbortSignal) =>
+    api.get<Page<TimeWindow>>('/windows', { ...params }, { signal }),
+  get: (id: string, signal?: AbortSignal) => api.get<TimeWindow>(`/windows/${enc(id)}`, undefined, { signal }),
+  create: (body: WindowCreate) => api.post<TimeWindow>('/windows', body),
+  update: (id: string, version: number, patch: WindowPatch) =>
+    api.patch<TimeWindow>(`/windows/${enc(id)}`, patch, { ifMatch: version }),
+  remove: (id: string, version: number) => api.delete(`/windows/${enc(id)}`, { ifMatch: version }),
+  preview: (body: WindowPreviewInput, signal?: AbortSignal) => api.post<WindowPreview>('/windows/preview', body, { signal }),
+  evaluate: (body: EvaluateInput) => api.post<Evaluation>('/windows/evaluate', body),
+  occurrences: (params: OccurrencesParams, signal?: AbortSignal) =>
+    api.get<OccurrencesResponse>('/windows/occurrences', { ...params }, { signal }),
+};
+
+export const bookingsApi = {
+  list: (params: BookingListParams, signal?: AbortSignal) =>
+    api.get<Page<Booking>>('/bookings', { ...params }, { signal }),
+  conflicts: (params: { environment?: string; limit?: number; cursor?: string }, signal?: AbortSignal) =>
+    api.get<Page<BookingConflict>>('/bookings/conflicts', { ...params }, { signal }),
+  request: (body: BookingCreate) => api.post<Booking>('/bookings', body),
+  approve: (b: Pick<Booking, 'id' | 'version'>, comment?: string) =>
+    api.post<Booking>(`/bookings/${enc(b.id)}/approve`, comment ? { comment } : {}, { ifMatch: b.version }),
+  reject: (b: Pick<Booking, 'id' | 'version'>, comment: string) =>
+    api.post<Booking>(`/bookings/${enc(b.id)}/reject`, { comment }, { ifMatch: b.version }),
+  cancel: (b: Pick<Booking, 'id' | 'version'>) => api.post<Booking>(`/bookings/${enc(b.id)}/cancel`, undefined, { ifMatch: b.version }),
+  release: (b: Pick<Booking, 'id' | 'version'>) => api.post<Booking>(`/bookings/${enc(b.id)}/release`, undefined, { ifMatch: b.version }),
 };

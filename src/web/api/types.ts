@@ -37,6 +37,8 @@ export interface Service {
   ownerTeam: TeamRef | null;
   governanceProfile: string | null;
   dependsOn: ServiceRef[];
+  /** lowercase slug tags; time windows can be scoped by them */
+  tags?: string[];
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -79,10 +81,16 @@ export interface Environment {
   tier: EnvironmentTier;
   order: number;
   changeControlled: boolean;
+  /** what a booking request overlapping a requested or approved one gets: refused (409) or queued */
+  bookingMode?: BookingMode;
+  /** key of the team whose members decide bookings; null: anyone with booking:decide */
+  bookingApproverTeam?: string | null;
   version: number;
   createdAt: string;
   updatedAt: string;
 }
+
+export type BookingMode = 'refuse' | 'queue';
 
 export interface EnvironmentCreate {
   key: string;
@@ -91,6 +99,8 @@ export interface EnvironmentCreate {
   tier: EnvironmentTier;
   order: number;
   changeControlled: boolean;
+  bookingMode?: BookingMode;
+  bookingApproverTeam?: string | null;
 }
 
 export interface EnvironmentPatch {
@@ -99,6 +109,8 @@ export interface EnvironmentPatch {
   tier?: EnvironmentTier;
   order?: number;
   changeControlled?: boolean;
+  bookingMode?: BookingMode;
+  bookingApproverTeam?: string | null;
 }
 
 export interface Team extends TeamRef {
@@ -447,4 +459,226 @@ export interface ReleaseScope {
     actor: Person | null;
     workItem: Pick<ScopeItem, 'id' | 'source' | 'externalKey' | 'title'> | null;
   }[];
+}
+
+// ---- time windows (blackouts, freezes, maintenance windows) and environment bookings ----
+
+export type WindowKind = 'blackout' | 'freeze' | 'maintenance';
+/** What occurrences and evaluations report: the window kinds plus approved environment bookings. */
+export type OccurrenceKind = WindowKind | 'booking';
+export type Activity = 'change' | 'deployment';
+
+export interface WindowRecurrence {
+  /** RFC 5545 RRULE value without DTSTART, e.g. FREQ=WEEKLY;BYDAY=FR */
+  rrule: string;
+  /** local starts (wall clock in the window zone) to skip */
+  exdates?: string[];
+}
+
+export interface WindowOccurrence {
+  /** instant, UTC */
+  start: string;
+  end: string;
+  /** wall clock in the window's zone */
+  startLocal: string;
+  endLocal: string;
+}
+
+export interface WindowScope {
+  all: boolean;
+  services: ServiceRef[];
+  environments: ServiceRef[];
+  serviceTiers: number[];
+  tags: string[];
+}
+
+export interface WindowScopeInput {
+  all?: boolean;
+  services?: string[];
+  environments?: string[];
+  serviceTiers?: number[];
+  tags?: string[];
+}
+
+export interface TimeWindow {
+  id: string;
+  name: string;
+  description: string;
+  kind: WindowKind;
+  timeZone: string;
+  /** local wall clock of the first occurrence, YYYY-MM-DDTHH:mm:ss */
+  start: string;
+  end: string;
+  recurrence: { rrule: string; exdates: string[] } | null;
+  bounds: { firstStart: string; lastEnd: string | null };
+  scope: WindowScope;
+  nextOccurrences: WindowOccurrence[];
+  createdBy: { id: string; name: string } | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface WindowCreate {
+  name: string;
+  description?: string;
+  kind: WindowKind;
+  timeZone: string;
+  start: string;
+  end: string;
+  recurrence?: WindowRecurrence | null;
+  scope: WindowScopeInput;
+}
+
+export interface WindowPatch {
+  name?: string;
+  description?: string | null;
+  kind?: WindowKind;
+  timeZone?: string;
+  start?: string;
+  end?: string;
+  recurrence?: WindowRecurrence | null;
+  scope?: { [K in keyof WindowScopeInput]?: WindowScopeInput[K] | null };
+}
+
+export interface WindowListParams {
+  kind?: WindowKind;
+  service?: string;
+  environment?: string;
+  q?: string;
+  sort?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface WindowPreviewInput {
+  kind?: WindowKind;
+  timeZone: string;
+  start: string;
+  end: string;
+  recurrence?: WindowRecurrence | null;
+}
+
+export interface WindowPreview {
+  timeZone: string;
+  start: string;
+  end: string;
+  bounds: { firstStart: string; lastEnd: string | null };
+  occurrences: WindowOccurrence[];
+}
+
+export interface EvaluateInput {
+  service: string;
+  environment: string;
+  /** RFC 3339 with offset */
+  start: string;
+  end: string;
+  kind: Activity;
+  team?: string;
+  release?: string;
+}
+
+export type EvaluationEffect = 'blocks' | 'allows' | 'overridden' | 'held_by_you' | 'outside';
+
+export interface Evaluation {
+  allowed: boolean;
+  windows: {
+    window: { id: string; name: string; kind: OccurrenceKind };
+    effect: EvaluationEffect;
+    occurrence: { start: string; end: string } | null;
+    scopeMatch: string[];
+    reason: string;
+    override: { by: string; reason: string; at: string } | null;
+  }[];
+  nextAllowed: { start: string; end: string } | null;
+}
+
+export interface OccurrencesParams {
+  from: string;
+  to: string;
+  /** comma-separated subset of blackout,freeze,maintenance,booking */
+  kind?: string;
+  service?: string;
+  environment?: string;
+}
+
+export interface CalendarOccurrence extends WindowOccurrence {
+  window: {
+    /** window id, or booking id for kind booking */
+    id: string;
+    name: string;
+    kind: OccurrenceKind;
+    timeZone: string;
+    scope: WindowScope;
+    holder: { team: TeamRef | null; release: TeamRef | null } | null;
+  };
+}
+
+export interface OccurrencesResponse {
+  from: string;
+  to: string;
+  items: CalendarOccurrence[];
+  truncated: boolean;
+}
+
+export type BookingStatus = 'requested' | 'queued' | 'approved' | 'rejected' | 'canceled' | 'released';
+
+export interface Booking {
+  id: string;
+  environment: ServiceRef;
+  team: TeamRef | null;
+  release: TeamRef | null;
+  purpose: string;
+  start: string;
+  end: string;
+  status: BookingStatus;
+  queuePosition: number | null;
+  requestedBy: { id: string; name: string } | null;
+  decidedBy: { id: string; name: string } | null;
+  decidedAt: string | null;
+  decisionComment: string | null;
+  releasedAt: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface BookingCreate {
+  environment: string;
+  team?: string;
+  release?: string;
+  /** RFC 3339 with offset */
+  start: string;
+  end: string;
+  purpose: string;
+}
+
+export interface BookingListParams {
+  environment?: string;
+  status?: BookingStatus;
+  team?: string;
+  release?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface BookingSummary {
+  id: string;
+  status: BookingStatus;
+  team: TeamRef | null;
+  release: TeamRef | null;
+  requestedBy: { id: string; name: string } | null;
+  start: string;
+  end: string;
+  purpose: string;
+}
+
+export interface BookingConflict {
+  environment: ServiceRef;
+  overlapStart: string;
+  overlapEnd: string;
+  first: BookingSummary;
+  second: BookingSummary;
 }

@@ -19,6 +19,8 @@ import {
   validateServicesSearch,
   validateSignInSearch,
 } from './search';
+import { validateWindowsSearch } from '../features/windows/search';
+import { validateEnvironmentsSearch } from '../features/bookings/search';
 
 interface RouterContext {
   queryClient: QueryClient;
@@ -102,6 +104,13 @@ const calendarRoute = createRoute({
   component: lazyRouteComponent(() => import('../features/calendar/CalendarPage'), 'CalendarPage'),
 });
 
+const windowsRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: 'windows',
+  validateSearch: validateWindowsSearch,
+  component: lazyRouteComponent(() => import('../features/windows/WindowsPage'), 'WindowsPage'),
+});
+
 const auditRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: 'audit',
@@ -119,6 +128,7 @@ const servicesRoute = createRoute({
 const catalogEnvironmentsRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: 'catalog/environments',
+  validateSearch: validateEnvironmentsSearch,
   component: lazyRouteComponent(() => import('../features/environments/EnvironmentsPage'), 'EnvironmentsPage'),
 });
 
@@ -168,6 +178,7 @@ const routeTree = rootRoute.addChildren([
     releaseTemplatesRoute,
     releaseRoute,
     calendarRoute,
+    windowsRoute,
     changesRoute,
     approvalsRoute,
     environmentsAreaRoute,

@@ -59,6 +59,8 @@ export interface CalendarSearch {
   /** comma-separated subset of release,phase,gate (default: all) */
   kinds?: string;
   lanes?: CalendarLanes;
+  /** overlay blackouts, freezes, maintenance windows and bookings */
+  windows?: boolean;
 }
 
 export function validateCalendarSearch(search: Record<string, unknown>): CalendarSearch {
@@ -75,6 +77,7 @@ export function validateCalendarSearch(search: Record<string, unknown>): Calenda
     environment: str(search.environment),
     kinds: kinds.length > 0 && kinds.length < KINDS.length ? kinds.join(',') : undefined,
     lanes: search.lanes === 'environment' ? 'environment' : search.lanes === 'team' ? 'team' : undefined,
+    windows: search.windows === true || search.windows === 'true' || search.windows === '1' ? true : undefined,
   };
 }
 

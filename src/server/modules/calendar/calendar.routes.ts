@@ -16,13 +16,13 @@ export function calendarRoutes(app: FastifyInstance, deps: { calendar: CalendarS
   r.get('/api/v1/calendar', {
     config: { permission: 'calendar:read' },
     schema: {
-      tags, operationId: 'getCalendar', summary: 'Releases, phases and gates in a time range',
+      tags, operationId: 'getCalendar', summary: 'Releases, phases, gates and time-window occurrences in a time range',
       querystring: CalendarQuery, response: { 200: CalendarResponse, ...commonErrors },
     },
   }, async (req, reply) => {
     // items and releases arrive as JSON text built by the database (schemas: CalendarItem, CalendarRelease); splice, don't re-serialise
-    const { from, to, truncated, items, releases } = await calendar.range(actorOf(req), req.query);
-    const head = JSON.stringify({ from, to, truncated });
+    const { from, to, truncated, items, releases, windows } = await calendar.range(actorOf(req), req.query);
+    const head = JSON.stringify({ from, to, truncated, windows });
     const body = `${head.slice(0, -1)},"items":[${items.join(',')}],"releases":[${releases}]}`;
     return reply.type('application/json; charset=utf-8').serializer((p: unknown) => p as string).send(body as never);
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CalendarOccurrence } from '../windows/windows.schemas.js';
 
 export const MAX_RANGE_DAYS = 400;
 const ref = z.string().min(1).max(100);
@@ -9,7 +10,8 @@ export const CalendarQuery = z.strictObject({
   team: ref.optional().describe('owner team id or key'),
   service: ref.optional().describe('service id or key in the release scope'),
   environment: ref.optional().describe('environment id or key a phase is bound to'),
-  kinds: z.string().regex(/^(release|phase|gate)(,(release|phase|gate))*$/, 'comma-separated: release, phase, gate').optional(),
+  kinds: z.string().regex(/^(release|phase|gate|window)(,(release|phase|gate|window))*$/, 'comma-separated: release, phase, gate, window').optional()
+    .describe('what to include (default all): window = occurrences of blackouts, freezes, maintenance windows and approved bookings'),
 });
 export type CalendarQuery = z.infer<typeof CalendarQuery>;
 
@@ -39,6 +41,7 @@ export const CalendarResponse = z.object({
   to: z.string(),
   items: z.array(CalendarItem).describe('releases, then phases, then gates; each kind ordered by start'),
   releases: z.array(CalendarRelease).describe('every release an item refers to, once'),
+  windows: z.array(CalendarOccurrence).describe('occurrences of time windows and approved bookings that apply to the filter'),
   truncated: z.boolean().describe('true when the range held more items than one response carries: narrow it'),
 });
 

@@ -3,7 +3,8 @@ import type { Clock } from '../../lib/clock.js';
 import { Invalid, NotFound, Unauthenticated } from '../../lib/errors.js';
 import { isUuid, newId } from '../../lib/ids.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { assertCan, can, type Actor } from '../identity/permissions.js';
+import { assertCan, can, systemActor, type Actor } from '../identity/permissions.js';
+import { MAX_OCCURRENCE_RANGE_DAYS, type CalendarOccurrence } from '../windows/windows.schemas.js';
 import { randomToken, sha256 } from '../identity/secrets.js';
 import type { CalendarFilter, CalendarRepo } from './calendar.repo.js';
 import { MAX_RANGE_DAYS, type CalendarItem, type CalendarQuery, type CalendarRelease, type Feed } from './calendar.schemas.js';
@@ -15,12 +16,23 @@ const FEED_PAST_DAYS = 90;
 const FEED_FUTURE_DAYS = 365;
 
 type Kind = CalendarItem['kind'];
+const ALL_KINDS = ['release', 'phase', 'gate', 'window'] as const;
+type QueryKind = (typeof ALL_KINDS)[number];
+
+/** Feeds reach further back than window occurrences may be asked for: keep their most recent part. */
+const windowsFrom = (f: CalendarFilter) => new Date(Math.max(f.from.getTime(), f.to.getTime() - MAX_OCCURRENCE_RANGE_DAYS * 86_400_000));
+
+/** What the calendar needs from the windows module (WindowsService.occurrences). */
+export interface WindowOccurrenceSource {
+  occurrences(actor: Actor, q: { from: Date; to: Date; teamId?: string; serviceId?: string; environmentId?: string }): Promise<{ items: CalendarOccurrence[]; truncated: boolean }>;
+}
 
 export interface CalendarDeps {
   db: Db;
   repo: CalendarRepo;
   audit: AuditService;
   clock: Clock;
+  windows: WindowOccurrenceSource;
   /** id-or-key lookups of the filter targets */
   lookup: {
     team(ref: string): Promise<{ id: string; key: string; name: string } | undefined>;
@@ -30,9 +42,17 @@ export interface CalendarDeps {
 }
 
 export function createCalendarService(deps: CalendarDeps) {
-  const { db, repo, audit, clock, lookup } = deps;
+  const { db, repo, audit, clock, lookup, windows } = deps;
 
-  const items = (f: CalendarFilter, kinds: Kind[]) => repo.calendarJson(db, f, kinds, MAX_ITEMS_PER_KIND);
+  /** Release items (JSON text from the database) and window occurrences, fetched side by side. */
+  async function items(actor: Actor, f: CalendarFilter, kinds: readonly QueryKind[]) {
+    const releaseKinds = kinds.filter((k): k is Kind => k !== 'window');
+    const [json, occ] = await Promise.all([
+      releaseKinds.length ? repo.calendarJson(db, f, releaseKinds, MAX_ITEMS_PER_KIND) : { items: [], releases: '', truncated: false },
+      kinds.includes('window') ? windows.occurrences(actor, { ...f, from: windowsFrom(f) }) : { items: [], truncated: false },
+    ]);
+    return { ...json, windows: occ.items, truncated: json.truncated || occ.truncated };
+  }
 
   async function resolve(kind: 'team' | 'service' | 'environment', ref: string | undefined, field: string) {
     if (!ref) return undefined;
@@ -56,9 +76,8 @@ export function createCalendarService(deps: CalendarDeps) {
         serviceId: await resolve('service', q.service, 'service'),
         environmentId: await resolve('environment', q.environment, 'environment'),
       };
-      const kinds = (q.kinds?.split(',') ?? ['release', 'phase', 'gate']) as Kind[];
-      const json = await items(filter, kinds);
-      return { from: from.toISOString(), to: to.toISOString(), ...json };
+      const kinds = (q.kinds?.split(',') ?? ALL_KINDS) as QueryKind[];
+      return { from: from.toISOString(), to: to.toISOString(), ...(await items(actor, filter, kinds)) };
     },
 
     /** A secret-URL feed for calendar apps, which cannot send a session or a bearer token. */
@@ -110,9 +129,10 @@ export function createCalendarService(deps: CalendarDeps) {
         serviceId: feed.service_id ?? undefined,
         limit: 0,
       };
-      const json = await items(filter, ['release', 'phase', 'gate']);
-      const releases = JSON.parse(`[${json.releases}]`) as CalendarRelease[];
-      return toIcs(feed.name, JSON.parse(`[${json.items.join(',')}]`) as CalendarItem[], releases, baseUrl, now);
+      // the feed's secret stands in for a session: read as the system, limited to the feed's team or service
+      const found = await items(systemActor(`calendar feed ${feed.id}`), filter, ALL_KINDS);
+      const releases = JSON.parse(`[${found.releases}]`) as CalendarRelease[];
+      return toIcs(feed.name, { items: JSON.parse(`[${found.items.join(',')}]`) as CalendarItem[], releases, windows: found.windows }, baseUrl, now);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor, Tx } from '../../db/tx.js';
 import type { EnvironmentsTable } from '../../db/schema.js';
 import type { Cursor } from '../../lib/cursor.js';
@@ -5,13 +6,18 @@ import { isUuid } from '../../lib/ids.js';
 
 export type EnvironmentRow = Omit<EnvironmentsTable, 'version' | 'created_at' | 'updated_at' | 'booking_mode' | 'booking_approver_team_id'> & {
   version: number; created_at: Date; updated_at: Date; booking_mode: 'refuse' | 'queue'; booking_approver_team_id: string | null;
+  booking_approver_team_key: string | null;
 };
-export type EnvironmentValues = Pick<EnvironmentsTable, 'name' | 'description' | 'tier' | 'sort_order' | 'change_controlled'>;
+export type EnvironmentValues = Pick<EnvironmentsTable, 'name' | 'description' | 'tier' | 'sort_order' | 'change_controlled'> & {
+  booking_mode?: 'refuse' | 'queue'; booking_approver_team_id?: string | null;
+};
+
+const approverTeamKey = sql<string | null>`(select t.key from teams t where t.id = environments.booking_approver_team_id)`.as('booking_approver_team_key');
 
 export function createEnvironmentsRepo() {
   return {
     async list(db: Executor, f: { limit: number; cursor?: Cursor; tier?: string; changeControlled?: boolean; q?: string }): Promise<EnvironmentRow[]> {
-      let q = db.selectFrom('environments').selectAll();
+      let q = db.selectFrom('environments').selectAll().select(approverTeamKey);
       if (f.tier) q = q.where('tier', '=', f.tier as EnvironmentRow['tier']);
       if (f.changeControlled !== undefined) q = q.where('change_controlled', '=', f.changeControlled);
       if (f.q) q = q.where((eb) => eb.or([eb('key', 'ilike', `%${f.q}%`), eb('name', 'ilike', `%${f.q}%`)]));
@@ -27,6 +33,7 @@ export function createEnvironmentsRepo() {
       return db
         .selectFrom('environments')
         .selectAll()
+        .select(approverTeamKey)
         .where((eb) => (isUuid(ref) ? eb.or([eb('id', '=', ref), eb('key', '=', ref)]) : eb('key', '=', ref)))
         .executeTakeFirst() as Promise<EnvironmentRow | undefined>;
     },
@@ -35,9 +42,14 @@ export function createEnvironmentsRepo() {
       return tx
         .selectFrom('environments')
         .selectAll()
+        .select(approverTeamKey)
         .where((eb) => (isUuid(ref) ? eb.or([eb('id', '=', ref), eb('key', '=', ref)]) : eb('key', '=', ref)))
         .forUpdate()
         .executeTakeFirst() as Promise<EnvironmentRow | undefined>;
+    },
+
+    async teamId(db: Executor, ref: string): Promise<string | undefined> {
+      return (await db.selectFrom('teams').select('id').where((eb) => (isUuid(ref) ? eb.or([eb('id', '=', ref), eb('key', '=', ref)]) : eb('key', '=', ref))).executeTakeFirst())?.id;
     },
 
     async keyExists(db: Executor, key: string): Promise<boolean> {

@@ -6,6 +6,9 @@ export const ENVIRONMENT_TIERS = ['development', 'testing', 'staging', 'producti
 const tier = z.enum(ENVIRONMENT_TIERS);
 const name = z.string().trim().min(1, 'required').max(200);
 const order = z.number().int().min(0).max(10_000).describe('position in the promotion path, lowest first');
+export const BOOKING_MODES = ['refuse', 'queue'] as const;
+const bookingMode = z.enum(BOOKING_MODES).describe("what a booking request overlapping a requested or approved booking gets: 'refuse' (409) or 'queue'");
+const bookingApproverTeam = z.string().min(1).max(100).nullable().describe('id or key of the team whose members decide bookings; null: anyone with booking:decide');
 
 export const EnvironmentCreate = z.strictObject({
   key: keySchema,
@@ -14,6 +17,8 @@ export const EnvironmentCreate = z.strictObject({
   tier,
   order,
   changeControlled: z.boolean().optional().describe('deployments here need an approved change request; defaults to true for production'),
+  bookingMode: bookingMode.optional().describe("default 'refuse'"),
+  bookingApproverTeam: bookingApproverTeam.optional(),
 });
 export type EnvironmentCreate = z.infer<typeof EnvironmentCreate>;
 
@@ -23,6 +28,8 @@ export const EnvironmentPatch = z.strictObject({
   tier: tier.optional(),
   order: order.optional(),
   changeControlled: z.boolean().optional(),
+  bookingMode: bookingMode.optional(),
+  bookingApproverTeam: bookingApproverTeam.optional(),
 });
 export type EnvironmentPatch = z.infer<typeof EnvironmentPatch>;
 
@@ -35,6 +42,8 @@ export const Environment = z
     tier,
     order: z.number().int(),
     changeControlled: z.boolean(),
+    bookingMode: z.enum(BOOKING_MODES),
+    bookingApproverTeam: z.string().nullable().describe('key of the team whose members decide bookings'),
     version: z.number().int(),
     createdAt: z.string(),
     updatedAt: z.string(),

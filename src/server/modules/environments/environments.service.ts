@@ -1,7 +1,7 @@
 import type { Db, Tx } from '../../db/tx.js';
 import type { Clock } from '../../lib/clock.js';
 import { toPage, type Page } from '../../lib/cursor.js';
-import { Conflict, NotFound } from '../../lib/errors.js';
+import { Conflict, Invalid, NotFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { cursorFor } from '../../lib/keyset.js';
 import { assertVersion } from '../../lib/versioning.js';
@@ -19,6 +19,8 @@ export const present = (row: EnvironmentRow): Environment => ({
   tier: row.tier,
   order: row.sort_order,
   changeControlled: row.change_controlled,
+  bookingMode: row.booking_mode,
+  bookingApproverTeam: row.booking_approver_team_key,
   version: row.version,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
@@ -40,6 +42,13 @@ export function createEnvironmentsService(deps: EnvironmentsDeps) {
 
   const emit = (tx: Tx, actor: Actor, type: string, e: { id: string; version: number }) =>
     publishEvent(outbox, tx, { type, entityType: 'environment', entityId: e.id, version: e.version, actorId: actor.id, requestId: actor.requestId, at: clock.now().toISOString() });
+
+  async function approverTeamId(tx: Tx, ref: string | null): Promise<string | null> {
+    if (ref === null) return null;
+    const id = await repo.teamId(tx, ref);
+    if (!id) throw new Invalid('unknown_reference', `The team '${ref}' does not exist.`, [{ path: 'bookingApproverTeam', message: 'no such team' }]);
+    return id;
+  }
 
   return {
     async list(actor: Actor, query: EnvironmentListQuery): Promise<Page<Environment>> {
@@ -69,6 +78,8 @@ export function createEnvironmentsService(deps: EnvironmentsDeps) {
           tier: input.tier,
           sort_order: input.order,
           change_controlled: input.changeControlled ?? input.tier === 'production',
+          booking_mode: input.bookingMode ?? 'refuse',
+          booking_approver_team_id: await approverTeamId(tx, input.bookingApproverTeam ?? null),
         };
         await repo.insert(tx, id, input.key, values, clock.now());
         const created = present((await repo.find(tx, id))!);
@@ -91,6 +102,8 @@ export function createEnvironmentsService(deps: EnvironmentsDeps) {
         if (patch.tier !== undefined) values.tier = patch.tier;
         if (patch.order !== undefined) values.sort_order = patch.order;
         if (patch.changeControlled !== undefined) values.change_controlled = patch.changeControlled;
+        if (patch.bookingMode !== undefined) values.booking_mode = patch.bookingMode;
+        if (patch.bookingApproverTeam !== undefined) values.booking_approver_team_id = await approverTeamId(tx, patch.bookingApproverTeam);
         if (Object.keys(values).length === 0) return before;
         await repo.update(tx, locked.id, values, clock.now());
         const after = present((await repo.find(tx, locked.id))!);

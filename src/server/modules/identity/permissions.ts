@@ -48,6 +48,14 @@ export const PERMISSIONS = {
   'work_item:read': everyone,
   'work_item:write': ['admin', 'release_manager', 'developer'],
   'calendar:read': everyone,
+  'window:read': everyone,
+  'window:write': ['admin', 'release_manager', 'change_manager'],
+  // a freeze overridden for one change or deployment, with a reason (audited)
+  'window:override': ['admin', 'change_manager'],
+  'booking:read': everyone,
+  'booking:request': ['admin', 'release_manager', 'change_manager', 'developer'],
+  // who decides a given environment's bookings may be narrowed to its booking approver team
+  'booking:decide': ['admin', 'release_manager', 'change_manager', 'approver'],
   'audit:read': auditReaders,
   'audit:verify': ['admin', 'auditor'],
 } as const satisfies Record<string, readonly Role[]>;

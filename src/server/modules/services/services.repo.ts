@@ -17,6 +17,7 @@ export interface ServiceRow {
   tier: number;
   owner_team_id: string | null;
   governance_profile: string | null;
+  tags: string[];
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -30,6 +31,7 @@ export interface ServiceValues {
   tier: number;
   owner_team_id: string | null;
   governance_profile: string | null;
+  tags: string[];
 }
 
 const SORT_COLUMNS = { key: 's.key', name: 's.name', tier: 's.tier', updatedAt: 's.updated_at' } as const;
@@ -39,7 +41,7 @@ function selectServices(db: Executor) {
     .selectFrom('services as s')
     .leftJoin('teams as t', 't.id', 's.owner_team_id')
     .select([
-      's.id', 's.key', 's.name', 's.description', 's.tier', 's.owner_team_id', 's.governance_profile', 's.version', 's.created_at', 's.updated_at',
+      's.id', 's.key', 's.name', 's.description', 's.tier', 's.owner_team_id', 's.governance_profile', 's.tags', 's.version', 's.created_at', 's.updated_at',
       sql<ServiceRow['owner_team']>`case when t.id is null then null else json_build_object('id', t.id, 'key', t.key, 'name', t.name) end`.as('owner_team'),
       sql<ServiceRow['depends_on']>`coalesce((
         select json_agg(json_build_object('id', d.id, 'key', d.key, 'name', d.name) order by d.key)

@@ -8,6 +8,9 @@ const description = z.string().max(4000);
 const tier = z.number().int().min(1).max(4).describe('1 = most critical … 4 = least');
 const profile = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lowercase slug, e.g. regulated, standard, fast-lane');
 const serviceRef = z.string().min(1).max(100).describe('service id or key');
+export const TAG_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
+export const tagSchema = z.string().regex(TAG_PATTERN, 'lowercase slug: letters, digits and hyphens, 1–40 characters, e.g. pci, customer-facing');
+const tags = z.array(tagSchema).max(20).describe('lowercase slug tags, at most 20; time windows can be scoped by them');
 
 export const ServiceCreate = z.strictObject({
   key: keySchema,
@@ -17,6 +20,7 @@ export const ServiceCreate = z.strictObject({
   ownerTeamId: z.uuid().nullable().optional(),
   governanceProfile: profile.nullable().optional(),
   dependsOn: z.array(serviceRef).max(100).optional().describe('services this one depends on (ids or keys)'),
+  tags: tags.optional(),
 });
 export type ServiceCreate = z.infer<typeof ServiceCreate>;
 
@@ -27,6 +31,7 @@ export const ServicePatch = z.strictObject({
   ownerTeamId: z.uuid().nullable().optional(),
   governanceProfile: profile.nullable().optional(),
   dependsOn: z.array(serviceRef).max(100).nullable().optional(),
+  tags: tags.nullable().optional(),
 });
 export type ServicePatch = z.infer<typeof ServicePatch>;
 
@@ -42,6 +47,7 @@ export const Service = z
     ownerTeam: Ref.nullable(),
     governanceProfile: z.string().nullable(),
     dependsOn: z.array(Ref),
+    tags: z.array(z.string()),
     version: z.number().int(),
     createdAt: z.string(),
     updatedAt: z.string(),

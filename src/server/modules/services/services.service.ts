@@ -23,6 +23,7 @@ export function present(row: ServiceRow): Service {
     ownerTeam: row.owner_team,
     governanceProfile: row.governance_profile,
     dependsOn: row.depends_on,
+    tags: row.tags,
     version: row.version,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
@@ -32,8 +33,11 @@ export function present(row: ServiceRow): Service {
 /** The audited shape: what a person would want to see change. */
 const auditView = (s: Service) => ({
   key: s.key, name: s.name, description: s.description, tier: s.tier, ownerTeam: s.ownerTeam?.key ?? null,
-  governanceProfile: s.governanceProfile, dependsOn: s.dependsOn.map((d) => d.key),
+  governanceProfile: s.governanceProfile, dependsOn: s.dependsOn.map((d) => d.key), tags: s.tags,
 });
+
+/** Tags are a set: duplicates dropped, sorted so equal sets compare equal. */
+const tagSet = (tags: string[] | null | undefined) => [...new Set(tags ?? [])].sort();
 
 export interface ServicesDeps {
   db: Db;
@@ -113,7 +117,7 @@ export function createServicesService(deps: ServicesDeps) {
         const now = clock.now();
         const values: ServiceValues = {
           name: input.name, description: input.description ?? '', tier: input.tier,
-          owner_team_id: input.ownerTeamId ?? null, governance_profile: input.governanceProfile ?? null,
+          owner_team_id: input.ownerTeamId ?? null, governance_profile: input.governanceProfile ?? null, tags: tagSet(input.tags),
         };
         try {
           await repo.insert(tx, id, input.key, values, now);
@@ -156,6 +160,7 @@ export function createServicesService(deps: ServicesDeps) {
         if (patch.tier !== undefined) values.tier = patch.tier;
         if (patch.ownerTeamId !== undefined) values.owner_team_id = patch.ownerTeamId;
         if (patch.governanceProfile !== undefined) values.governance_profile = patch.governanceProfile;
+        if (patch.tags !== undefined) values.tags = tagSet(patch.tags);
         if (patch.dependsOn !== undefined) {
           await repo.setDependencies(tx, locked.id, await resolveDependencies(tx, locked.id, before.key, patch.dependsOn ?? []));
         }

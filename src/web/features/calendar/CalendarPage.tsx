@@ -10,6 +10,7 @@ import {
   SegmentedControl,
   Skeleton,
   Stack,
+  Switch,
   Text,
   Title,
   Tooltip,
@@ -17,9 +18,9 @@ import {
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { IconAlertTriangle, IconCalendarEvent, IconChevronLeft, IconChevronRight, IconRss } from '@tabler/icons-react';
-import { calendarApi, environmentsApi, servicesApi } from '../../api/endpoints';
+import { calendarApi, environmentsApi, servicesApi, windowsApi } from '../../api/endpoints';
 import { queryKeys } from '../../api/queryKeys';
-import type { CalendarItem, CalendarKind, CalendarParams } from '../../api/types';
+import type { CalendarItem, CalendarKind, CalendarOccurrence, CalendarParams } from '../../api/types';
 import { ErrorState } from '../../components/ErrorState';
 import { EmptyStatePanel, NoFilterMatchesPanel } from '../../components/ListPageStates';
 import { PageHeader } from '../../components/PageHeader';
@@ -32,6 +33,7 @@ import { ItemDrawer } from './ItemDrawer';
 import { addMonths, ALL_KINDS, KIND_LABELS, monthKey, parseMonth, RELEASE_TYPE_COLORS, RELEASE_TYPE_LABELS, viewRange } from './model';
 import { SubscribeModal } from './SubscribeModal';
 import { TimelineView } from './TimelineView';
+import { WindowsLegend } from './windowsOverlay';
 
 // FullCalendar is only loaded when the month grid is shown
 const MonthView = lazy(() => import('./MonthView').then((m) => ({ default: m.MonthView })));
@@ -80,6 +82,21 @@ export function CalendarPage() {
     placeholderData: keepPreviousData,
   });
   const items = calendar.data?.items ?? [];
+
+  // blackouts, freezes, maintenance windows and approved bookings over the month grid
+  const showWindows = search.windows === true && view === 'month';
+  const occurrenceParams = { from: params.from, to: params.to, service: search.service, environment: search.environment };
+  const occurrences = useQuery({
+    queryKey: ['windows', 'occurrences', occurrenceParams],
+    queryFn: ({ signal }) => windowsApi.occurrences(occurrenceParams, signal),
+    enabled: showWindows,
+    placeholderData: keepPreviousData,
+  });
+  const windowItems = showWindows ? (occurrences.data?.items ?? []) : [];
+  const openWindow = (o: CalendarOccurrence) =>
+    void (o.window.kind === 'booking'
+      ? navigate({ to: '/catalog/environments', search: { environment: o.window.scope.environments[0]?.key } })
+      : navigate({ to: '/windows', search: { q: o.window.name } }));
 
   const teamOptions = useMemo(() => (teams.data?.items ?? []).map((t) => ({ value: t.key, label: t.name })), [teams.data]);
   const serviceOptions = useMemo(
@@ -201,8 +218,23 @@ export function CalendarPage() {
             </Group>
           </Chip.Group>
           <ClearFiltersButton show={filtered} onClick={clearFilters} size="xs" />
+          {view === 'month' ? (
+            <Switch
+              size="xs"
+              label="Show windows"
+              checked={showWindows}
+              onChange={(e) => setSearch({ windows: e.currentTarget.checked ? true : undefined })}
+              data-testid="calendar-show-windows"
+            />
+          ) : null}
         </FilterBar>
         <Legend />
+        {showWindows ? <WindowsLegend /> : null}
+        {showWindows && occurrences.isError ? (
+          <Text size="xs" c="red" role="alert">
+            Could not load the windows: {occurrences.error instanceof Error ? occurrences.error.message : 'error'}
+          </Text>
+        ) : null}
       </Stack>
 
       {calendar.data?.truncated ? (
@@ -220,7 +252,7 @@ export function CalendarPage() {
           {calendar.isError ? (
             <CalendarError error={calendar.error} onRetry={() => void calendar.refetch()} retrying={calendar.isFetching} />
           ) : null}
-          {items.length === 0 ? (
+          {items.length === 0 && windowItems.length === 0 ? (
             filtered ? (
               <NoFilterMatchesPanel
                 testId="calendar-empty"
@@ -238,7 +270,7 @@ export function CalendarPage() {
             )
           ) : view === 'month' ? (
             <Suspense fallback={<CalendarSkeleton />}>
-              <MonthView first={first} items={items} onSelect={setSelected} />
+              <MonthView first={first} items={items} onSelect={setSelected} windows={windowItems} onSelectWindow={openWindow} />
             </Suspense>
           ) : (
             <TimelineView range={range} items={items} lanes={lanes} environments={envList} onSelect={setSelected} />

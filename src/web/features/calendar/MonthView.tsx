@@ -3,7 +3,8 @@ import FullCalendar from '@fullcalendar/react';
 import dayGridPlugin from '@fullcalendar/daygrid';
 import type { EventClickArg, EventContentArg, EventInput } from '@fullcalendar/core';
 import { Box } from '@mantine/core';
-import type { CalendarItem } from '../../api/types';
+import type { CalendarItem, CalendarOccurrence } from '../../api/types';
+import { windowEvents, WindowEventContent } from './windowsOverlay';
 import { itemColor, itemDays, itemLabel, KIND_LABELS, statusLabel, typeLabel } from './model';
 
 const ORDER = { release: 0, phase: 1, gate: 2 } as const;
@@ -12,10 +13,13 @@ interface MonthViewProps {
   first: Date;
   items: CalendarItem[];
   onSelect: (item: CalendarItem) => void;
+  /** occurrences of time windows and approved bookings to overlay (when shown) */
+  windows?: CalendarOccurrence[];
+  onSelectWindow?: (occurrence: CalendarOccurrence) => void;
 }
 
 /** Month grid (FullCalendar's MIT dayGrid): releases and phases as bars, gates as ◆ markers, all labelled. */
-export function MonthView({ first, items, onSelect }: MonthViewProps) {
+export function MonthView({ first, items, onSelect, windows, onSelectWindow }: MonthViewProps) {
   const events = useMemo<EventInput[]>(
     () =>
       items.map((item) => {
@@ -40,6 +44,7 @@ export function MonthView({ first, items, onSelect }: MonthViewProps) {
       }),
     [items],
   );
+  const overlay = useMemo(() => windowEvents(windows ?? []), [windows]);
 
   return (
     <Box className="sg-cal-month" data-testid="calendar-month">
@@ -55,13 +60,17 @@ export function MonthView({ first, items, onSelect }: MonthViewProps) {
         dayMaxEvents={5}
         eventInteractive
         eventOrder="order,start,-duration,title"
-        events={events}
+        events={overlay.length ? [...overlay, ...events] : events}
         eventContent={renderEvent}
         // FullCalendar names each day cell by its date alone (aria-labelledby), hiding the events it shows from that name
         // (axe label-content-name-mismatch): let the cell be named by its content, the date link and the events
         dayCellDidMount={(arg) => arg.el.removeAttribute('aria-labelledby')}
         eventClick={(arg: EventClickArg) => {
           arg.jsEvent.preventDefault();
+          if (arg.event.extendedProps.occurrence) {
+            onSelectWindow?.(arg.event.extendedProps.occurrence as CalendarOccurrence);
+            return;
+          }
           onSelect(arg.event.extendedProps.item as CalendarItem);
         }}
       />
@@ -70,6 +79,8 @@ export function MonthView({ first, items, onSelect }: MonthViewProps) {
 }
 
 function renderEvent(arg: EventContentArg) {
+  if (arg.event.extendedProps.occurrence) return <WindowEventContent occurrence={arg.event.extendedProps.occurrence as CalendarOccurrence} />;
+  if (arg.event.display === 'background') return null;
   const item = arg.event.extendedProps.item as CalendarItem;
   const description = `${KIND_LABELS[item.kind]}: ${item.title} (${item.release.key}, ${typeLabel(item.release.type)}) — ${statusLabel(item.status)}`;
   if (item.kind === 'gate') {

@@ -3,10 +3,11 @@ import { Group, NativeSelect, NumberInput, Stack, Switch } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { environmentsApi } from '../../api/endpoints';
 import { queryKeys } from '../../api/queryKeys';
-import type { Environment, EnvironmentCreate, EnvironmentPatch, EnvironmentTier } from '../../api/types';
+import type { BookingMode, Environment, EnvironmentCreate, EnvironmentPatch, EnvironmentTier } from '../../api/types';
 import { ENV_TIER_LABELS } from '../../components/Badges';
 import { FormProblem } from '../../components/FormProblem';
 import { useEntityFormSave } from '../../components/useEntityFormSave';
+import { useTeams } from '../teams/useTeams';
 import {
   EntityFormModal,
   FormActions,
@@ -18,7 +19,7 @@ import {
 } from '../../components/EntityFormParts';
 
 const TIERS: EnvironmentTier[] = ['development', 'testing', 'staging', 'production'];
-const FIELDS = ['key', 'name', 'description', 'tier', 'order', 'changeControlled'] as const;
+const FIELDS = ['key', 'name', 'description', 'tier', 'order', 'changeControlled', 'bookingMode', 'bookingApproverTeam'] as const;
 const ALIASES: Record<string, string> = { change_controlled: 'changeControlled' };
 
 interface EnvironmentFormValues {
@@ -28,6 +29,9 @@ interface EnvironmentFormValues {
   tier: string;
   order: number | string;
   changeControlled: boolean;
+  bookingMode: BookingMode;
+  /** team key; '' = anyone who may decide bookings */
+  bookingApproverTeam: string;
 }
 
 function toValues(env: Environment | null, nextOrder: number): EnvironmentFormValues {
@@ -38,6 +42,8 @@ function toValues(env: Environment | null, nextOrder: number): EnvironmentFormVa
     tier: env?.tier ?? '',
     order: env?.order ?? nextOrder,
     changeControlled: env?.changeControlled ?? false,
+    bookingMode: env?.bookingMode ?? 'refuse',
+    bookingApproverTeam: env?.bookingApproverTeam ?? '',
   };
 }
 
@@ -48,7 +54,9 @@ function toCreate(v: EnvironmentFormValues): EnvironmentCreate {
     tier: v.tier as EnvironmentTier,
     order: Number(v.order),
     changeControlled: v.changeControlled,
+    bookingMode: v.bookingMode,
   };
+  if (v.bookingApproverTeam) body.bookingApproverTeam = v.bookingApproverTeam;
   if (v.description.trim()) body.description = v.description.trim();
   return body;
 }
@@ -60,6 +68,8 @@ function toPatch(initial: EnvironmentFormValues, v: EnvironmentFormValues): Envi
   if (v.tier !== initial.tier) patch.tier = v.tier as EnvironmentTier;
   if (Number(v.order) !== Number(initial.order)) patch.order = Number(v.order);
   if (v.changeControlled !== initial.changeControlled) patch.changeControlled = v.changeControlled;
+  if (v.bookingMode !== initial.bookingMode) patch.bookingMode = v.bookingMode;
+  if (v.bookingApproverTeam !== initial.bookingApproverTeam) patch.bookingApproverTeam = v.bookingApproverTeam || null;
   return patch;
 }
 
@@ -102,6 +112,7 @@ function EnvironmentForm({
   const isEdit = environment !== null;
   const initialValues = useMemo(() => toValues(environment, nextOrder), [environment, nextOrder]);
   const [controlTouched, setControlTouched] = useState(false);
+  const teams = useTeams();
 
   const form = useForm<EnvironmentFormValues>({
     mode: 'controlled',
@@ -188,6 +199,29 @@ function EnvironmentForm({
             form.setFieldValue('changeControlled', event.currentTarget.checked);
           }}
         />
+        <Group grow align="flex-start">
+          <NativeSelect
+            label="Overlapping booking requests"
+            description="When a request overlaps a requested or approved booking."
+            data={[
+              { value: 'refuse', label: 'Refuse them' },
+              { value: 'queue', label: 'Queue them' },
+            ]}
+            {...form.getInputProps('bookingMode')}
+          />
+          <NativeSelect
+            label="Booking approvers"
+            description="Who decides bookings of this environment."
+            data={[
+              { value: '', label: 'Anyone who may decide bookings' },
+              ...withCurrentTeam(
+                (teams.data?.items ?? []).map((t) => ({ value: t.key, label: `Team ${t.name} (${t.key})` })),
+                form.values.bookingApproverTeam,
+              ),
+            ]}
+            {...form.getInputProps('bookingApproverTeam')}
+          />
+        </Group>
         <FormActions
           onCancel={onDone}
           submitLabel={isEdit ? 'Save' : 'Create environment'}
@@ -197,4 +231,9 @@ function EnvironmentForm({
       </Stack>
     </form>
   );
+}
+
+/** Keep the stored approver team selectable while the team list loads. */
+function withCurrentTeam(options: { value: string; label: string }[], current: string) {
+  return current && !options.some((o) => o.value === current) ? [...options, { value: current, label: `Team ${current}` }] : options;
 }

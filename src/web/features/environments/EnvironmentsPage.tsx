@@ -1,6 +1,7 @@
 import { Table, Text, Tooltip, VisuallyHidden } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
+import { useNavigate, useSearch } from '@tanstack/react-router';
 import { IconPlus, IconWorld } from '@tabler/icons-react';
 import { environmentsApi } from '../../api/endpoints';
 import { queryKeys } from '../../api/queryKeys';
@@ -16,10 +17,13 @@ import { useCursorList } from '../../components/useCursorList';
 import { useEditDialog } from '../../components/useEditDialog';
 import { formatRelative, formatDateTime } from '../../lib/format';
 import { usePermission } from '../auth/session';
+import { BookingsSection } from '../bookings/BookingsSection';
 import { EnvironmentFormModal } from './EnvironmentFormModal';
 
 export function EnvironmentsPage() {
   const queryClient = useQueryClient();
+  const bookingFilters = useSearch({ from: '/authed/catalog/environments' });
+  const navigate = useNavigate({ from: '/catalog/environments' });
   const canUpdate = usePermission('environment:update');
   const dialog = useEditDialog<Environment>();
 
@@ -54,7 +58,7 @@ export function EnvironmentsPage() {
     <>
       <PageHeader
         title="Environments"
-        description="Where services run, in promotion order. Change-controlled environments need an approved change to deploy."
+        description="Where services run, in promotion order, and who has booked them. Change-controlled environments need an approved change to deploy."
         actions={newButton}
       />
 
@@ -86,6 +90,7 @@ export function EnvironmentsPage() {
                 <Table.Th>Name</Table.Th>
                 <Table.Th>Tier</Table.Th>
                 <Table.Th>Change control</Table.Th>
+                <Table.Th>Bookings</Table.Th>
                 <Table.Th>Updated</Table.Th>
                 <Table.Th>
                   <VisuallyHidden>Actions</VisuallyHidden>
@@ -119,6 +124,12 @@ export function EnvironmentsPage() {
                   <Table.Td>
                     <ChangeControlled value={env.changeControlled} />
                   </Table.Td>
+                  <Table.Td data-testid="environment-booking-mode">
+                    <Text size="sm">{env.bookingMode === 'queue' ? 'Overlaps queued' : 'Overlaps refused'}</Text>
+                    <Text size="xs" c="dimmed">
+                      {env.bookingApproverTeam ? `Decided by team ${env.bookingApproverTeam}` : 'Any booking approver'}
+                    </Text>
+                  </Table.Td>
                   <Table.Td>
                     <Tooltip label={formatDateTime(env.updatedAt)}>
                       <Text size="sm" c="dimmed">
@@ -141,6 +152,14 @@ export function EnvironmentsPage() {
         </TablePanel>
         <CursorLoadMore list={list} shown={items.length} noun="environment" nounPlural="environments" />
       </ListPageStates>
+
+      {items.length ? (
+        <BookingsSection
+          environments={items}
+          filters={bookingFilters}
+          onFilters={(next) => void navigate({ search: next, replace: true })}
+        />
+      ) : null}
 
       <EnvironmentFormModal
         opened={dialog.opened}

@@ -32,7 +32,11 @@ export interface WindowDefinition {
   scope: WindowScope;
   /** bookings: who holds the environment */
   holder: { teamId: string | null; releaseId: string | null } | null;
+  /** bookings: only approved ones reserve the environment; absent means approved */
+  status?: BookingStatus;
 }
+
+export type BookingStatus = 'requested' | 'approved' | 'rejected' | 'released';
 
 export interface Occurrence {
   /** epoch milliseconds, [start, end) */
