@@ -2,7 +2,7 @@
  * Calendar range queries over 10,000 releases on PostgreSQL (issue goal: p95 < 50 ms).
  * Seeds a fresh database (releases with 4 phases and 3 gates each over three years, 20 teams,
  * 100 services), starts Shipgate on it, and times `GET /api/v1/calendar` for random month and
- * quarter ranges with and without filters. Baseline in the same run: the same ranges as one plain
+ * quarter ranges with and without filters, at the default limit (500 per kind) and at the maximum. Baseline in the same run: the same ranges as one plain
  * SQL query (releases only) straight to PostgreSQL, so the ratio shows what the API adds.
  *   npx tsx bench/calendar.ts        (BENCH_CALENDAR_RELEASES, BENCH_CALENDAR_REQUESTS, BENCH_PG_URL)
  * BENCH_CALENDAR_KEEP=postgres://…/db seeds that (existing, empty) database and exits, to study plans by hand.
@@ -101,6 +101,7 @@ async function main() {
 
   const variants: [string, () => string][] = [
     ['no filter', () => ''],
+    ['no filter, limit=2000 per kind', () => '&limit=2000'],
     ['team filter', () => `&team=${teams[crypto.randomInt(0, teams.length)]}`],
     ['service filter', () => `&service=${services[crypto.randomInt(0, services.length)]}`],
     ['environment filter', () => `&environment=${envs[crypto.randomInt(0, envs.length)]}`],

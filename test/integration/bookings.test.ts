@@ -102,6 +102,8 @@ describe.each(targets)('bookings API on %s', (kind) => {
     expect(await list(`environment=${env}&from=${encodeURIComponent(at(6))}`)).toEqual([other.id]);
     expect(await list(`environment=${env}&to=${encodeURIComponent(at(10))}`)).toEqual([b.id]);
     expect(await list(`environment=${env}&status=approved`)).toEqual([]);
+    expect(await list(`environment=${env}&status=approved,requested,queued`)).toEqual([b.id, other.id]);
+    expect((await get(`/api/v1/bookings?status=approved,lost`)).statusCode).toBe(400);
     expect(await list('environment=no-such-env')).toEqual([]);
     // pagination by start
     const first = (await get(`/api/v1/bookings?environment=${env}&limit=1`)).json();

@@ -66,7 +66,7 @@ export interface BookingListFilter {
   limit: number;
   after?: { startsAt: Date; id: string };
   environment?: string;
-  status?: BookingStatus;
+  statuses?: BookingStatus[];
   team?: string;
   release?: string;
   from?: Date;
@@ -156,7 +156,7 @@ export function createBookingsRepo() {
       if (f.environment) q = q.where(sql<boolean>`b.environment_id in ${idsOf('environments', f.environment)}`);
       if (f.team) q = q.where(sql<boolean>`b.team_id in ${idsOf('teams', f.team)}`);
       if (f.release) q = q.where(sql<boolean>`b.release_id in ${idsOf('releases', f.release)}`);
-      if (f.status) q = q.where('b.status', '=', f.status);
+      if (f.statuses?.length) q = q.where('b.status', 'in', f.statuses);
       if (f.from) q = q.where('b.ends_at', '>', f.from);
       if (f.to) q = q.where('b.starts_at', '<', f.to);
       if (f.after) {

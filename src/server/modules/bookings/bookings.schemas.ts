@@ -87,7 +87,9 @@ export type BookingConflict = z.infer<typeof BookingConflict>;
 export const BookingListQuery = z.strictObject({
   ...pageQuery,
   environment: ref.optional().describe('environment id or key'),
-  status: z.enum(BOOKING_STATUSES).optional(),
+  status: z.string().max(100)
+    .regex(new RegExp(`^(${BOOKING_STATUSES.join('|')})(,(${BOOKING_STATUSES.join('|')}))*$`), `comma-separated: ${BOOKING_STATUSES.join(', ')}`)
+    .optional().describe('one status or several, comma-separated (live bookings: requested,queued,approved)'),
   team: ref.optional().describe('team id or key'),
   release: ref.optional().describe('release id or key'),
   from: dateTime.optional().describe('only bookings ending after this instant'),

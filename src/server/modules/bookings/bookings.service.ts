@@ -163,7 +163,7 @@ export function createBookingsService(deps: BookingsDeps) {
         after = { startsAt, id: cursor.id };
       }
       const rows = await repo.list(db, {
-        limit: query.limit, after, environment: query.environment, status: query.status, team: query.team, release: query.release,
+        limit: query.limit, after, environment: query.environment, statuses: query.status?.split(',') as BookingStatus[] | undefined, team: query.team, release: query.release,
         from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined,
       });
       return toPage(rows, query.limit, (r) => ({ k: r.starts_at.toISOString(), id: r.id, s: 'start' }), presentBooking);

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { CalendarOccurrence } from '../windows/windows.schemas.js';
 
 export const MAX_RANGE_DAYS = 400;
+/** Items per kind: a month grid cannot show more than a few hundred bars; ask for more, or narrow the filter. */
+export const DEFAULT_ITEMS_PER_KIND = 500;
+export const MAX_ITEMS_PER_KIND = 2000;
 const ref = z.string().min(1).max(100);
 
 export const CalendarQuery = z.strictObject({
@@ -10,6 +13,8 @@ export const CalendarQuery = z.strictObject({
   team: ref.optional().describe('owner team id or key'),
   service: ref.optional().describe('service id or key in the release scope'),
   environment: ref.optional().describe('environment id or key a phase is bound to'),
+  limit: z.coerce.number().int().min(1).max(MAX_ITEMS_PER_KIND).default(DEFAULT_ITEMS_PER_KIND)
+    .describe(`at most this many releases, phases and gates each (1–${MAX_ITEMS_PER_KIND}); truncated says when a range held more`),
   kinds: z.string().regex(/^(release|phase|gate|window)(,(release|phase|gate|window))*$/, 'comma-separated: release, phase, gate, window').optional()
     .describe('what to include (default all): window = occurrences of blackouts, freezes, maintenance windows and approved bookings'),
 });

@@ -7,11 +7,9 @@ import { assertCan, can, systemActor, type Actor } from '../identity/permissions
 import { MAX_OCCURRENCE_RANGE_DAYS, type CalendarOccurrence } from '../windows/windows.schemas.js';
 import { randomToken, sha256 } from '../identity/secrets.js';
 import type { CalendarFilter, CalendarRepo } from './calendar.repo.js';
-import { MAX_RANGE_DAYS, type CalendarItem, type CalendarQuery, type CalendarRelease, type Feed } from './calendar.schemas.js';
+import { MAX_ITEMS_PER_KIND, MAX_RANGE_DAYS, type CalendarItem, type CalendarQuery, type CalendarRelease, type Feed } from './calendar.schemas.js';
 import { toIcs } from './calendar.ics.js';
 
-/** Per kind; a range holding more is reported as truncated rather than answered slowly. */
-const MAX_ITEMS_PER_KIND = 2000;
 const FEED_PAST_DAYS = 90;
 const FEED_FUTURE_DAYS = 365;
 
@@ -45,10 +43,10 @@ export function createCalendarService(deps: CalendarDeps) {
   const { db, repo, audit, clock, lookup, windows } = deps;
 
   /** Release items (JSON text from the database) and window occurrences, fetched side by side. */
-  async function items(actor: Actor, f: CalendarFilter, kinds: readonly QueryKind[]) {
+  async function items(actor: Actor, f: CalendarFilter, kinds: readonly QueryKind[], perKind: number) {
     const releaseKinds = kinds.filter((k): k is Kind => k !== 'window');
     const [json, occ] = await Promise.all([
-      releaseKinds.length ? repo.calendarJson(db, f, releaseKinds, MAX_ITEMS_PER_KIND) : { items: [], releases: '', truncated: false },
+      releaseKinds.length ? repo.calendarJson(db, f, releaseKinds, perKind) : { items: [], releases: '', truncated: false },
       kinds.includes('window') ? windows.occurrences(actor, { ...f, from: windowsFrom(f) }) : { items: [], truncated: false },
     ]);
     return { ...json, windows: occ.items, truncated: json.truncated || occ.truncated };
@@ -71,13 +69,13 @@ export function createCalendarService(deps: CalendarDeps) {
         throw new Invalid('validation_failed', `The range may span at most ${MAX_RANGE_DAYS} days.`, [{ path: 'to', message: `at most ${MAX_RANGE_DAYS} days after from` }], 400);
       }
       const filter: CalendarFilter = {
-        from, to, limit: 0,
+        from, to,
         teamId: await resolve('team', q.team, 'team'),
         serviceId: await resolve('service', q.service, 'service'),
         environmentId: await resolve('environment', q.environment, 'environment'),
       };
       const kinds = (q.kinds?.split(',') ?? ALL_KINDS) as QueryKind[];
-      return { from: from.toISOString(), to: to.toISOString(), ...(await items(actor, filter, kinds)) };
+      return { from: from.toISOString(), to: to.toISOString(), ...(await items(actor, filter, kinds, q.limit)) };
     },
 
     /** A secret-URL feed for calendar apps, which cannot send a session or a bearer token. */
@@ -127,10 +125,9 @@ export function createCalendarService(deps: CalendarDeps) {
         to: new Date(now.getTime() + FEED_FUTURE_DAYS * 86_400_000),
         teamId: feed.team_id ?? undefined,
         serviceId: feed.service_id ?? undefined,
-        limit: 0,
       };
       // the feed's secret stands in for a session: read as the system, limited to the feed's team or service
-      const found = await items(systemActor(`calendar feed ${feed.id}`), filter, ALL_KINDS);
+      const found = await items(systemActor(`calendar feed ${feed.id}`), filter, ALL_KINDS, MAX_ITEMS_PER_KIND);
       const releases = JSON.parse(`[${found.releases}]`) as CalendarRelease[];
       return toIcs(feed.name, { items: JSON.parse(`[${found.items.join(',')}]`) as CalendarItem[], releases, windows: found.windows }, baseUrl, now);
     },
