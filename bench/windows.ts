@@ -111,6 +111,8 @@ function naiveAllowed(defs: WindowDefinition[], req: EvaluationRequest): boolean
     if (!scopeMatch(def.scope, req.subject)) continue;
     const series = compileSeries(def);
     if (def.kind === 'maintenance') {
+      const last = series.lastEnd();
+      if (series.firstStart >= req.end || (last !== null && last <= req.start)) continue; // not in force then
       inScopeMaintenance = true;
       insideMaintenance ||= series.containing(req.start, req.end) !== null;
       continue;
