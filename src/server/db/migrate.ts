@@ -5,6 +5,7 @@ import * as m0002 from './migrations/0002_audit_sealing.js';
 import * as m0003 from './migrations/0003_releases.js';
 import * as m0004 from './migrations/0004_calendar.js';
 import * as m0005 from './migrations/0005_windows.js';
+import * as m0006 from './migrations/0006_changes.js';
 
 /** Migrations are listed explicitly so they bundle and run the same from source or a build. */
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0003_releases': m0003,
   '0004_calendar': m0004,
   '0005_windows': m0005,
+  '0006_changes': m0006,
 };
 
 export const migrationNames = Object.keys(migrations);

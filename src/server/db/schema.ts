@@ -366,6 +366,178 @@ export interface TimeWindowStateTable {
   revision: string; // int8 → string
 }
 
+export type ChangeType = 'standard' | 'normal' | 'emergency';
+/** ServiceNow's numeric states: New -5, Assess -4, Authorize -3, Scheduled -2, Implement -1, Review 0, Closed 3, Canceled 4 */
+export type ChangeStateValue = -5 | -4 | -3 | -2 | -1 | 0 | 3 | 4;
+export type RiskLevel = 'low' | 'moderate' | 'high' | 'very_high';
+
+export interface ApproverGroupsTable {
+  id: string;
+  key: string;
+  name: string;
+  description: Generated<string>;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ApproverGroupMembersTable {
+  group_id: string;
+  user_id: string;
+}
+
+export interface ApprovalDelegationsTable {
+  id: string;
+  user_id: string;
+  delegate_id: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  reason: Generated<string>;
+  created_by: string | null;
+  created_at: CreatedAt;
+  revoked_at: Generated<Date | null>;
+}
+
+export interface ChangeTemplatesTable {
+  id: string;
+  key: string;
+  name: string;
+  description: Generated<string>;
+  active: Generated<boolean>;
+  current_version: Generated<number>;
+  definition: unknown;
+  version: Generated<number>;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ChangeTemplateVersionsTable {
+  template_id: string;
+  template_version: number;
+  definition: unknown;
+  created_by: string | null;
+  created_at: CreatedAt;
+}
+
+export interface ChangeRequestsTable {
+  id: string;
+  number: string;
+  type: ChangeType;
+  state: Generated<ChangeStateValue>;
+  title: string;
+  description: Generated<string>;
+  justification: Generated<string>;
+  impact: 'low' | 'medium' | 'high' | null;
+  security_impact: 'none' | 'low' | 'high' | null;
+  security_impact_notes: Generated<string>;
+  implementation_plan: Generated<string>;
+  backout_plan: Generated<string>;
+  test_plan: Generated<string>;
+  planned_start: Timestamp | null;
+  planned_end: Timestamp | null;
+  actual_start: Timestamp | null;
+  actual_end: Timestamp | null;
+  close_code: 'successful' | 'successful_with_issues' | 'unsuccessful' | null;
+  close_notes: Generated<string>;
+  on_hold: Generated<boolean>;
+  on_hold_reason: Generated<string>;
+  emergency_reason: string | null;
+  risk_level: RiskLevel | null;
+  risk_score: number | null;
+  risk_factors: Generated<unknown>;
+  risk_override: unknown | null;
+  conflicts: Generated<unknown>;
+  conflicts_checked_at: Timestamp | null;
+  requested_by: string | null;
+  assignment_team_id: string | null;
+  assignee_id: string | null;
+  release_id: string | null;
+  template_id: string | null;
+  template_version: number | null;
+  approval_round: Generated<number>;
+  external_refs: Generated<unknown>;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ChangeServicesTable {
+  change_id: string;
+  service_id: string;
+}
+
+export interface ChangeEnvironmentsTable {
+  change_id: string;
+  environment_id: string;
+}
+
+export interface ChangeWorkItemsTable {
+  change_id: string;
+  work_item_id: string;
+}
+
+export interface ChangeStateTransitionsTable {
+  id: string;
+  change_id: string;
+  from_state: ChangeStateValue | null;
+  to_state: ChangeStateValue;
+  actor_id: string | null;
+  actor_name: string;
+  comment: Generated<string>;
+  at: Generated<Date>;
+}
+
+export interface ChangeTasksTable {
+  id: string;
+  change_id: string;
+  kind: 'post_implementation_review' | 'task';
+  title: string;
+  due_at: Timestamp | null;
+  status: Generated<'open' | 'done' | 'canceled'>;
+  assignee_id: string | null;
+  completed_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface ChangeApprovalRequirementsTable {
+  id: string;
+  change_id: string;
+  round: number;
+  group_id: string;
+  quorum: number | null;
+  due_at: Timestamp | null;
+  escalated_at: Timestamp | null;
+  source: Generated<string>;
+  created_at: CreatedAt;
+}
+
+export interface ChangeApprovalsTable {
+  id: string;
+  change_id: string;
+  round: number;
+  requirement_id: string;
+  approver_id: string;
+  on_behalf_of: string | null;
+  decision: 'approved' | 'rejected';
+  comment: Generated<string>;
+  decided_at: Generated<Date>;
+}
+
+export interface CabBoardsTable {
+  id: string;
+  key: string;
+  name: string;
+  group_id: string;
+  time_zone: string;
+  first_meeting_local: string;
+  duration_minutes: number;
+  rrule: string;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   teams: TeamsTable;
   users: UsersTable;
@@ -400,4 +572,18 @@ export interface DB {
   time_window_overrides: TimeWindowOverridesTable;
   environment_bookings: EnvironmentBookingsTable;
   time_window_state: TimeWindowStateTable;
+  approver_groups: ApproverGroupsTable;
+  approver_group_members: ApproverGroupMembersTable;
+  approval_delegations: ApprovalDelegationsTable;
+  change_templates: ChangeTemplatesTable;
+  change_template_versions: ChangeTemplateVersionsTable;
+  change_requests: ChangeRequestsTable;
+  change_services: ChangeServicesTable;
+  change_environments: ChangeEnvironmentsTable;
+  change_work_items: ChangeWorkItemsTable;
+  change_state_transitions: ChangeStateTransitionsTable;
+  change_tasks: ChangeTasksTable;
+  change_approval_requirements: ChangeApprovalRequirementsTable;
+  change_approvals: ChangeApprovalsTable;
+  cab_boards: CabBoardsTable;
 }
