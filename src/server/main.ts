@@ -38,6 +38,15 @@ import { createServicesRepo } from './modules/services/services.repo.js';
 import { servicesRoutes } from './modules/services/services.routes.js';
 import { createServicesService } from './modules/services/services.service.js';
 import { systemRoutes } from './modules/system/system.routes.js';
+import { createChangeAssessor } from './modules/change-risk/change-risk.service.js';
+import { createApprovalsRepo } from './modules/approvals/approvals.repo.js';
+import { approvalsRoutes } from './modules/approvals/approvals.routes.js';
+import { createApprovalsService } from './modules/approvals/approvals.service.js';
+import { createCabService } from './modules/approvals/cab.service.js';
+import { createChangeTemplatesService } from './modules/changes/change-templates.service.js';
+import { createChangesRepo } from './modules/changes/changes.repo.js';
+import { changesRoutes } from './modules/changes/changes.routes.js';
+import { createChangesService } from './modules/changes/changes.service.js';
 import { createCalendarRepo } from './modules/calendar/calendar.repo.js';
 import { calendarRoutes } from './modules/calendar/calendar.routes.js';
 import { createCalendarService } from './modules/calendar/calendar.service.js';
@@ -89,11 +98,14 @@ function buildServices(database: Database, queue: JobQueue, clock: Clock, config
   const inReleases = (keys: string[]) => (keys.length ? `releases: ${keys.join(', ')}` : null);
   const windowsRepo = createWindowsRepo();
   const inWindows = (names: string[]) => (names.length ? `time windows: ${names.join(', ')}` : null);
+  const changesRepo = createChangesRepo();
+  const inChanges = (numbers: string[]) => (numbers.length ? `changes: ${numbers.join(', ')}` : null);
   const services = createServicesService({
     db, repo: servicesRepo, teams: teamsRepo, audit, outbox: queue, clock,
     referenceChecks: [
       async (tx, id) => inReleases(await releasesRepo.keysWithService(tx, id)),
       async (tx, id) => inWindows(await windowsRepo.namesScopingService(tx, id)),
+      async (tx, id) => inChanges(await changesRepo.numbersWithService(tx, id)),
     ],
   });
   const environments = createEnvironmentsService({
@@ -101,6 +113,7 @@ function buildServices(database: Database, queue: JobQueue, clock: Clock, config
     referenceChecks: [
       async (tx, id) => inReleases(await releasesRepo.keysWithEnvironment(tx, id)),
       async (tx, id) => inWindows(await windowsRepo.namesScopingEnvironment(tx, id)),
+      async (tx, id) => inChanges(await changesRepo.numbersWithEnvironment(tx, id)),
       async (tx, id) => ((n) => (n ? `${n} booking(s)` : null))(await bookingsRepo.countOnEnvironment(tx, id)),
     ],
   });
@@ -116,7 +129,14 @@ function buildServices(database: Database, queue: JobQueue, clock: Clock, config
   });
   const workItems = createWorkItemsService({ db, repo: workItemsRepo, gates, audit, outbox: queue, clock });
   const bookings = createBookingsService({ db, repo: bookingsRepo, audit, outbox: queue, clock });
-  return { audit, identity, identityRepo, teams, teamsRepo, services, environments, releaseTemplates, releases, calendar, gates, workItems, bookings, windows };
+  const changeAssessor = createChangeAssessor({ windowsRepo, clock });
+  const approvalsRepo = createApprovalsRepo();
+  // the changes service is composed next and needs the gate: the approvals service looks it up when called
+  const approvals = createApprovalsService({ db, repo: approvalsRepo, audit, outbox: queue, clock, workflow: () => changes.workflow });
+  const cab = createCabService({ db, repo: approvalsRepo, approvals, audit, outbox: queue, clock });
+  const changes = createChangesService({ db, repo: changesRepo, approvals: approvals.gate, assessor: changeAssessor, audit, outbox: queue, clock });
+  const changeTemplates = createChangeTemplatesService({ db, repo: changesRepo, audit, outbox: queue, clock });
+  return { audit, identity, identityRepo, teams, teamsRepo, services, environments, releaseTemplates, releases, calendar, gates, workItems, bookings, windows, changeAssessor, changes, changeTemplates, approvals, cab };
 }
 
 /** The composition root: config → database → repositories → services → HTTP and workers. */
@@ -144,6 +164,7 @@ export async function createShipgate(opts: ShipgateOptions): Promise<Shipgate> {
     });
     queue.work(HOUSEKEEPING_QUEUE, async () => {
       logger.debug(await housekeeping(database.db, clock, config.login.windowSeconds), 'housekeeping');
+      logger.debug({ escalated: await svc.approvals.escalateOverdue() }, 'approval escalation');
     });
     queue.schedule(HOUSEKEEPING_QUEUE, '*/15 * * * *');
 
@@ -165,6 +186,8 @@ export async function createShipgate(opts: ShipgateOptions): Promise<Shipgate> {
       calendarRoutes(app, { calendar: svc.calendar });
       bookingsRoutes(app, { bookings: svc.bookings });
       windowsRoutes(app, { windows: svc.windows });
+      changesRoutes(app, { changes: svc.changes, changeTemplates: svc.changeTemplates });
+      approvalsRoutes(app, { approvals: svc.approvals, cab: svc.cab });
     }
     await app.ready();
     await queue.start({ worker: role !== 'api' });

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSIONS, ROLES, systemActor, type Permission, type Role } from '../../src/server/modules/identity/permissions.js';
 import type { ReleaseCreate } from '../../src/server/modules/releases/releases.schemas.js';
+import type { ChangeCreate } from '../../src/server/modules/changes/changes.schemas.js';
 import { TEST_PASSWORD, type TestApp } from '../helpers/app.js';
 import { changedTables, documentedOperations, expectProblem, fingerprint, opKey, routerOperations, startApiTestApp } from '../helpers/api-harness.js';
 import { targets } from '../helpers/db.js';
@@ -86,6 +87,33 @@ class Fixtures {
     return this.svc.windows.create(systemActor('fixture'), {
       name: this.uniq('Fixture window'), kind, timeZone: 'Europe/Berlin', start: '2030-03-29T18:00', end: '2030-04-01T06:00',
       recurrence: { rrule: 'FREQ=WEEKLY;BYDAY=FR' }, scope: { environments: [env.key] },
+    });
+  }
+  /** A normal change in New, ready for Assess (team, description and justification given). */
+  async change(extra: Partial<ChangeCreate> = {}) {
+    const team = await this.team();
+    return this.svc.changes.create(systemActor('fixture'), {
+      type: 'normal', title: 'Fixture change', description: 'Fixture', justification: 'Fixture', assignmentTeam: team.key, ...extra,
+    });
+  }
+  async changeTemplate() {
+    return this.svc.changeTemplates.create(systemActor('fixture'), { key: this.uniq('ctpl'), name: 'Fixture change template', definition: { defaults: {}, services: [], environments: [] } });
+  }
+  async approverGroup(memberIds: string[] = []) {
+    return this.svc.approvals.createGroup(systemActor('fixture'), { key: this.uniq('grp'), name: 'Fixture approvers', members: memberIds });
+  }
+  /** A change in Authorize whose round needs one approval of a fresh group holding the role's user. */
+  async changeAwaitingApproval(role: Role | null, group?: { key: string }) {
+    const c = await this.change();
+    await this.t.sg.database.db.updateTable('change_requests').set({ state: -3 }).where('id', '=', c.id).execute();
+    const g = group ?? (await this.approverGroup([this.t.users[role ?? 'viewer'].id]));
+    await this.svc.approvals.setRules(systemActor('fixture'), c.id, { rules: [{ group: g.key, quorum: 1 }] });
+    return c;
+  }
+  async cabBoard(memberIds: string[] = []) {
+    const g = await this.approverGroup(memberIds);
+    return this.svc.cab.create(systemActor('fixture'), {
+      key: this.uniq('cab'), name: 'Fixture CAB', group: g.key, timeZone: 'Europe/Berlin', firstMeeting: '2030-01-01T10:00', durationMinutes: 60, rrule: 'FREQ=WEEKLY;BYDAY=TU',
     });
   }
   async token(role: Role) {
@@ -379,6 +407,112 @@ const ROUTES: RouteCase[] = [
       body: { items: [['draft', 'planned'], ['planned', 'in_progress'], ['in_progress', 'released'], ['planned', 'draft'], ['draft', 'canceled'], ['planned', 'canceled'], ['in_progress', 'canceled']].map(([from, to]) => ({ releaseType: 'independent', from, to, roles: ['admin', 'release_manager'] })) },
     }),
   },
+  // changes
+  { method: 'GET', path: '/api/v1/changes', permission: 'change:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/changes?state=new&limit=5' }) },
+  { method: 'POST', path: '/api/v1/changes', permission: 'change:create', ok: 201, writes: true, valid: async () => ({ url: '/api/v1/changes', body: { type: 'normal', title: 'Upgrade' } }) },
+  { method: 'GET', path: '/api/v1/changes/{ref}', permission: 'change:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/changes/${(await f.change()).number}` }) },
+  {
+    method: 'PATCH', path: '/api/v1/changes/{ref}', permission: 'change:update', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/changes/${(await f.change()).id}`, body: { title: 'Renamed change' }, headers: { 'if-match': '"1"' } }),
+  },
+  {
+    method: 'POST', path: '/api/v1/changes/{ref}/transitions', permission: 'change:transition', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/changes/${(await f.change()).id}/transitions`, body: { to: 'assess' }, headers: { 'if-match': '"1"' } }),
+  },
+  { method: 'GET', path: '/api/v1/changes/{ref}/next-states', permission: 'change:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/changes/${(await f.change()).id}/next-states` }) },
+  { method: 'GET', path: '/api/v1/changes/{ref}/history', permission: 'change:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/changes/${(await f.change()).id}/history` }) },
+  {
+    method: 'POST', path: '/api/v1/changes/{ref}/risk/override', permission: 'change:update', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/changes/${(await f.change()).id}/risk/override`, body: { level: 'high', reason: 'card data in scope' } }),
+  },
+  { method: 'POST', path: '/api/v1/changes/{ref}/conflicts/check', permission: 'change:update', ok: 200, writes: true, valid: async (f) => ({ url: `/api/v1/changes/${(await f.change()).id}/conflicts/check` }) },
+  {
+    method: 'POST', path: '/api/v1/changes/{ref}/tasks/{taskId}/complete', permission: 'change:update', ok: 200, writes: true,
+    valid: async (f) => {
+      const c = await f.change({ type: 'emergency', emergencyReason: 'outage' });
+      return { url: `/api/v1/changes/${c.number}/tasks/${c.tasks[0]!.id}/complete` };
+    },
+  },
+  { method: 'GET', path: '/api/v1/change-templates', permission: 'change:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/change-templates?active=true' }) },
+  {
+    method: 'POST', path: '/api/v1/change-templates', permission: 'change_template:write', ok: 201, writes: true,
+    valid: async (f) => ({ url: '/api/v1/change-templates', body: { key: f.uniq('ctpl'), name: 'DNS record', definition: { defaults: { title: 'DNS' } } } }),
+  },
+  { method: 'GET', path: '/api/v1/change-templates/{ref}', permission: 'change:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/change-templates/${(await f.changeTemplate()).key}` }) },
+  {
+    method: 'PATCH', path: '/api/v1/change-templates/{ref}', permission: 'change_template:write', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/change-templates/${(await f.changeTemplate()).id}`, body: { active: false }, headers: { 'if-match': '"1"' } }),
+  },
+  // approver groups, delegations, approvals of changes, CAB boards
+  { method: 'GET', path: '/api/v1/approver-groups', permission: 'approver_group:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/approver-groups?limit=5' }) },
+  {
+    method: 'POST', path: '/api/v1/approver-groups', permission: 'approver_group:write', ok: 201, writes: true,
+    valid: async (f) => ({ url: '/api/v1/approver-groups', body: { key: f.uniq('grp'), name: 'CAB', members: [f.t.users.approver.email] } }),
+  },
+  { method: 'GET', path: '/api/v1/approver-groups/{ref}', permission: 'approver_group:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/approver-groups/${(await f.approverGroup()).key}` }) },
+  {
+    method: 'PATCH', path: '/api/v1/approver-groups/{ref}', permission: 'approver_group:write', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/approver-groups/${(await f.approverGroup()).id}`, body: { name: 'Renamed', description: null }, headers: { 'if-match': '"1"' } }),
+  },
+  { method: 'DELETE', path: '/api/v1/approver-groups/{ref}', permission: 'approver_group:write', ok: 204, writes: true, valid: async (f) => ({ url: `/api/v1/approver-groups/${(await f.approverGroup()).key}` }) },
+  {
+    method: 'PUT', path: '/api/v1/approver-groups/{ref}/members', permission: 'approver_group:write', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/approver-groups/${(await f.approverGroup()).key}/members`, body: { users: [f.t.users.approver.id, f.t.users.change_manager.email] } }),
+  },
+  { method: 'GET', path: '/api/v1/delegations', permission: 'approval:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/delegations?active=true' }) },
+  {
+    method: 'POST', path: '/api/v1/delegations', permission: 'delegation:write', ok: 201, writes: true,
+    valid: async (f, role) => ({
+      url: '/api/v1/delegations',
+      body: { delegate: f.t.users[role === 'admin' ? 'viewer' : 'admin'].id, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString(), reason: 'Holiday' },
+    }),
+  },
+  {
+    method: 'DELETE', path: '/api/v1/delegations/{id}', permission: 'delegation:write', ok: 204, writes: true,
+    // one's own delegation: others' need delegation:manage_all (tested in approvals.test.ts)
+    valid: async (f, role) => {
+      const owner = { ...systemActor('fixture'), id: f.t.users[role ?? 'viewer'].id };
+      const d = await f.svc.approvals.createDelegation(owner, {
+        delegate: f.t.users[role === 'admin' ? 'viewer' : 'admin'].id, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString(), reason: 'Holiday',
+      });
+      return { url: `/api/v1/delegations/${d.id}` };
+    },
+  },
+  { method: 'GET', path: '/api/v1/changes/{ref}/approvals', permission: 'approval:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/changes/${(await f.change()).number}/approvals` }) },
+  {
+    method: 'POST', path: '/api/v1/changes/{ref}/approvals', permission: 'change:approve', ok: 201, writes: true,
+    valid: async (f, role) => ({ url: `/api/v1/changes/${(await f.changeAwaitingApproval(role)).id}/approvals`, body: { decision: 'approved', comment: 'ok' } }),
+  },
+  {
+    method: 'PUT', path: '/api/v1/changes/{ref}/approval-rules', permission: 'change:approval_rules', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/changes/${(await f.change()).id}/approval-rules`, body: { rules: [{ group: (await f.approverGroup([f.t.users.approver.id])).key, quorum: 1 }] } }),
+  },
+  { method: 'GET', path: '/api/v1/cab', permission: 'cab:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/cab?limit=5' }) },
+  {
+    method: 'POST', path: '/api/v1/cab', permission: 'cab:write', ok: 201, writes: true,
+    valid: async (f) => ({
+      url: '/api/v1/cab',
+      body: { key: f.uniq('cab'), name: 'CAB', group: (await f.approverGroup()).key, timeZone: 'UTC', firstMeeting: '2030-01-01T10:00', durationMinutes: 60, rrule: 'FREQ=WEEKLY;BYDAY=TU' },
+    }),
+  },
+  { method: 'GET', path: '/api/v1/cab/{ref}', permission: 'cab:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/cab/${(await f.cabBoard()).key}` }) },
+  {
+    method: 'PATCH', path: '/api/v1/cab/{ref}', permission: 'cab:write', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/cab/${(await f.cabBoard()).id}`, body: { durationMinutes: 90 }, headers: { 'if-match': '"1"' } }),
+  },
+  {
+    method: 'GET', path: '/api/v1/cab/{ref}/meetings', permission: 'cab:read', ok: 200, writes: false,
+    valid: async (f) => ({ url: `/api/v1/cab/${(await f.cabBoard()).key}/meetings?from=2030-01-01T00:00:00Z&to=2030-02-01T00:00:00Z` }),
+  },
+  { method: 'GET', path: '/api/v1/cab/{ref}/agenda', permission: 'cab:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/cab/${(await f.cabBoard()).key}/agenda?meeting=2030-01-08T09:00:00Z` }) },
+  {
+    method: 'POST', path: '/api/v1/cab/{ref}/decisions', permission: 'change:approve', ok: 200, writes: true,
+    valid: async (f, role) => {
+      const board = await f.cabBoard([f.t.users[role ?? 'viewer'].id]);
+      const c = await f.changeAwaitingApproval(role, board.group);
+      return { url: `/api/v1/cab/${board.key}/decisions`, body: { decisions: [{ change: c.number, decision: 'approved' }] } };
+    },
+  },
 ];
 
 const allowedRoles = (p: RouteCase['permission']): readonly Role[] => (p === 'public' ? ROLES : PERMISSIONS[p]);
@@ -413,6 +547,7 @@ describe.each(targets)('permissions on %s', (kind) => {
     const used = new Set<string>(ROUTES.map((r) => r.permission));
     used.add('token:manage_all'); // checked inside the identity service, tested below
     used.add('user:update'); // setPassword (CLI); no HTTP route yet
+    used.add('delegation:manage_all'); // others' delegations, checked inside the approvals service
     expect(Object.keys(PERMISSIONS).filter((p) => !used.has(p))).toEqual([]);
   });
 

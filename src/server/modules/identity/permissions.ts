@@ -56,6 +56,24 @@ export const PERMISSIONS = {
   'booking:request': ['admin', 'release_manager', 'change_manager', 'developer'],
   // who decides a given environment's bookings may be narrowed to its booking approver team
   'booking:decide': ['admin', 'release_manager', 'change_manager', 'approver'],
+  'change:read': everyone,
+  'change:create': ['admin', 'release_manager', 'change_manager', 'developer'],
+  'change:update': ['admin', 'release_manager', 'change_manager', 'developer'],
+  // the state machine checks the path and each transition's required fields on top
+  'change:transition': ['admin', 'release_manager', 'change_manager', 'developer'],
+  'change_template:write': ['admin', 'change_manager'],
+  'approver_group:read': everyone,
+  'approver_group:write': ['admin', 'change_manager'],
+  // approval rounds of changes, decisions and delegations are visible to everyone
+  'approval:read': everyone,
+  // segregation of duties is checked on top: never the change's requester or assignee, admins included
+  'change:approve': ['admin', 'change_manager', 'approver', 'release_manager'],
+  'change:approval_rules': ['admin', 'change_manager'],
+  // one's own delegations; others' need delegation:manage_all
+  'delegation:write': everyone,
+  'delegation:manage_all': ['admin'],
+  'cab:read': everyone,
+  'cab:write': ['admin', 'change_manager'],
   'audit:read': auditReaders,
   'audit:verify': ['admin', 'auditor'],
 } as const satisfies Record<string, readonly Role[]>;
