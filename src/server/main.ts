@@ -43,6 +43,8 @@ import { createApprovalsRepo } from './modules/approvals/approvals.repo.js';
 import { approvalsRoutes } from './modules/approvals/approvals.routes.js';
 import { createApprovalsService } from './modules/approvals/approvals.service.js';
 import { createCabService } from './modules/approvals/cab.service.js';
+import { governanceRoutes } from './modules/governance/governance.routes.js';
+import { createGovernanceService } from './modules/governance/governance.service.js';
 import { createChangeTemplatesService } from './modules/changes/change-templates.service.js';
 import { createChangesRepo } from './modules/changes/changes.repo.js';
 import { changesRoutes } from './modules/changes/changes.routes.js';
@@ -136,7 +138,8 @@ function buildServices(database: Database, queue: JobQueue, clock: Clock, config
   const cab = createCabService({ db, repo: approvalsRepo, approvals, audit, outbox: queue, clock });
   const changes = createChangesService({ db, repo: changesRepo, approvals: approvals.gate, assessor: changeAssessor, audit, outbox: queue, clock });
   const changeTemplates = createChangeTemplatesService({ db, repo: changesRepo, audit, outbox: queue, clock });
-  return { audit, identity, identityRepo, teams, teamsRepo, services, environments, releaseTemplates, releases, calendar, gates, workItems, bookings, windows, changeAssessor, changes, changeTemplates, approvals, cab };
+  const governance = createGovernanceService({ db, audit, outbox: queue, clock });
+  return { governance, audit, identity, identityRepo, teams, teamsRepo, services, environments, releaseTemplates, releases, calendar, gates, workItems, bookings, windows, changeAssessor, changes, changeTemplates, approvals, cab };
 }
 
 /** The composition root: config → database → repositories → services → HTTP and workers. */
@@ -188,6 +191,7 @@ export async function createShipgate(opts: ShipgateOptions): Promise<Shipgate> {
       windowsRoutes(app, { windows: svc.windows });
       changesRoutes(app, { changes: svc.changes, changeTemplates: svc.changeTemplates });
       approvalsRoutes(app, { approvals: svc.approvals, cab: svc.cab });
+      governanceRoutes(app, { governance: svc.governance });
     }
     await app.ready();
     await queue.start({ worker: role !== 'api' });

@@ -68,6 +68,8 @@ const TABLES = {
   change_approval_requirements: sql`select * from change_approval_requirements`,
   change_approvals: sql`select * from change_approvals`,
   cab_boards: sql`select * from cab_boards`,
+  governance_profiles: sql`select * from governance_profiles`,
+  policy_versions: sql`select * from policy_versions`,
   outbox_jobs: sql`select id from pgboss.job where name = 'domain-events'`,
 } as const;
 export type TableName = keyof typeof TABLES;

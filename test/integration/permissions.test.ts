@@ -116,6 +116,14 @@ class Fixtures {
       key: this.uniq('cab'), name: 'Fixture CAB', group: g.key, timeZone: 'Europe/Berlin', firstMeeting: '2030-01-01T10:00', durationMinutes: 60, rrule: 'FREQ=WEEKLY;BYDAY=TU',
     });
   }
+  /** A governance profile with an active policy naming a fresh approver group, and a draft version 2 when asked. */
+  async governanceProfile(draft = false) {
+    const g = await this.approverGroup();
+    const source = JSON.stringify({ rules: [{ id: 'high', when: { all: [{ riskLevel: { in: ['high'] } }] }, then: { approvals: [{ group: g.key, quorum: 1 }] } }], defaults: { autoApprove: true } });
+    const p = await this.svc.governance.create(systemActor('fixture'), { key: this.uniq('gov'), name: 'Fixture profile', policy: { format: 'json', source, activate: true } });
+    if (draft) await this.svc.governance.addPolicy(systemActor('fixture'), p.key, { format: 'json', source });
+    return p;
+  }
   async token(role: Role) {
     const id = this.t.users[role].id;
     return this.svc.identity.createToken({ ...systemActor('fixture'), id }, { name: this.uniq('tok'), expiresInDays: 1, userId: id });
@@ -512,6 +520,31 @@ const ROUTES: RouteCase[] = [
       const c = await f.changeAwaitingApproval(role, board.group);
       return { url: `/api/v1/cab/${board.key}/decisions`, body: { decisions: [{ change: c.number, decision: 'approved' }] } };
     },
+  },
+  // governance profiles and policies as code
+  { method: 'GET', path: '/api/v1/governance-profiles', permission: 'policy:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/governance-profiles' }) },
+  {
+    method: 'POST', path: '/api/v1/governance-profiles', permission: 'policy:write', ok: 201, writes: true,
+    valid: async (f) => ({ url: '/api/v1/governance-profiles', body: { key: f.uniq('gov'), name: 'Profile', policy: { format: 'yaml', source: 'rules: []\n' } } }),
+  },
+  { method: 'GET', path: '/api/v1/governance-profiles/{key}', permission: 'policy:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/governance-profiles/${(await f.governanceProfile()).key}` }) },
+  { method: 'GET', path: '/api/v1/governance-profiles/{key}/policies', permission: 'policy:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/governance-profiles/${(await f.governanceProfile(true)).key}/policies` }) },
+  {
+    method: 'POST', path: '/api/v1/governance-profiles/{key}/policies', permission: 'policy:write', ok: 201, writes: true,
+    valid: async (f) => ({ url: `/api/v1/governance-profiles/${(await f.governanceProfile()).key}/policies`, body: { format: 'json', source: '{"rules": []}', activate: true } }),
+  },
+  { method: 'GET', path: '/api/v1/policies/schema', permission: 'policy:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/policies/schema' }) },
+  {
+    method: 'POST', path: '/api/v1/policies/{profileKey}/versions/{n}/activate', permission: 'policy:write', ok: 200, writes: true,
+    valid: async (f) => ({ url: `/api/v1/policies/${(await f.governanceProfile(true)).key}/versions/2/activate` }),
+  },
+  {
+    method: 'POST', path: '/api/v1/policies/evaluate', permission: 'policy:read', ok: 200, writes: false,
+    valid: async (f) => ({ url: '/api/v1/policies/evaluate', body: { profile: (await f.governanceProfile()).key, changeType: 'normal', riskLevel: 'high', testsPassed: true } }),
+  },
+  {
+    method: 'POST', path: '/api/v1/policies/{profileKey}/backtest', permission: 'policy:read', ok: 200, writes: false,
+    valid: async (f) => ({ url: `/api/v1/policies/${(await f.governanceProfile(true)).key}/backtest`, body: { from: '2026-01-01T00:00:00Z', to: '2026-04-01T00:00:00Z' } }),
   },
 ];
 

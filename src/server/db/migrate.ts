@@ -6,6 +6,7 @@ import * as m0003 from './migrations/0003_releases.js';
 import * as m0004 from './migrations/0004_calendar.js';
 import * as m0005 from './migrations/0005_windows.js';
 import * as m0006 from './migrations/0006_changes.js';
+import * as m0007 from './migrations/0007_governance.js';
 
 /** Migrations are listed explicitly so they bundle and run the same from source or a build. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004_calendar': m0004,
   '0005_windows': m0005,
   '0006_changes': m0006,
+  '0007_governance': m0007,
 };
 
 export const migrationNames = Object.keys(migrations);

@@ -538,6 +538,31 @@ export interface CabBoardsTable {
   updated_at: Timestamp;
 }
 
+export type PolicyFormat = 'json' | 'yaml';
+export type PolicyStatus = 'draft' | 'active' | 'retired';
+
+export interface GovernanceProfilesTable {
+  id: string;
+  key: string;
+  name: string;
+  description: Generated<string>;
+  current_version: number | null;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface PolicyVersionsTable {
+  profile_id: string;
+  version: number;
+  format: PolicyFormat;
+  source: string;
+  document: Json;
+  status: PolicyStatus;
+  created_by: string | null;
+  created_at: CreatedAt;
+}
+
 export interface DB {
   teams: TeamsTable;
   users: UsersTable;
@@ -586,4 +611,6 @@ export interface DB {
   change_approval_requirements: ChangeApprovalRequirementsTable;
   change_approvals: ChangeApprovalsTable;
   cab_boards: CabBoardsTable;
+  governance_profiles: GovernanceProfilesTable;
+  policy_versions: PolicyVersionsTable;
 }

@@ -128,7 +128,8 @@ export function createJobQueue(database: Database, log: Logger, queues: readonly
       if (!boss) return;
       const b = boss;
       boss = null;
-      await b.stop({ graceful: true, wait: true, timeout: 10_000 });
+      // wait for running handlers and their completion calls: closing the pool under them loses the result
+      await b.stop({ graceful: true, wait: true, timeout: 30_000 });
     },
   };
 }

@@ -13,6 +13,7 @@ import type { ServicesService } from '../modules/services/services.service.js';
 import type { TeamsService } from '../modules/teams/teams.service.js';
 import type { WindowCreate } from '../modules/windows/windows.schemas.js';
 import type { WindowsService } from '../modules/windows/windows.service.js';
+import { installExampleProfiles, type ExampleInstallServices } from '../modules/governance/examples.js';
 
 export const DEMO_PASSWORD = 'shipgate-demo';
 
@@ -82,7 +83,7 @@ const WINDOWS: WindowCreate[] = [
   },
 ];
 
-interface SeedServices extends ReleaseSeedServices {
+interface SeedServices extends ReleaseSeedServices, ExampleInstallServices {
   identity: IdentityService;
   teams: TeamsService;
   services: ServicesService;
@@ -120,6 +121,9 @@ export async function seedDemoData(svc: SeedServices, db: Db, log: Logger, clock
     }
     for (const e of ENVIRONMENTS) await svc.environments.create(actor, { ...e });
     for (const w of WINDOWS) await svc.windows.create(actor, w);
+    // the example governance profiles (regulated, standard, fast-lane) and the CABs they name
+    const ids = (roles: Role[]) => roles.map((r) => people.get(r)!.id!);
+    await installExampleProfiles(svc, db, actor, { cab: ids(['change_manager', 'approver', 'release_manager']), 'emergency-cab': ids(['change_manager', 'approver']) });
     if (opts.releases) await seedDemoReleases(svc, manager!, teamIds, clock);
     if (opts.releases) await seedDemoBookings(svc, people, clock);
   } catch (err) {

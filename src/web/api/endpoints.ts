@@ -2,6 +2,14 @@ import { api, apiRequest } from './client';
 import type {
   ApiToken,
   AuditEvent,
+  Change,
+  ChangeApprovals,
+  ChangeCreate,
+  ChangeHistoryEntry,
+  ChangeListParams,
+  ChangeNextStates,
+  ChangeTemplate,
+  ChangeTransitionInput,
   Booking,
   BookingConflict,
   BookingCreate,
@@ -184,4 +192,20 @@ export const bookingsApi = {
     api.post<Booking>(`/bookings/${enc(b.id)}/reject`, { comment }, { ifMatch: b.version }),
   cancel: (b: Pick<Booking, 'id' | 'version'>) => api.post<Booking>(`/bookings/${enc(b.id)}/cancel`, undefined, { ifMatch: b.version }),
   release: (b: Pick<Booking, 'id' | 'version'>) => api.post<Booking>(`/bookings/${enc(b.id)}/release`, undefined, { ifMatch: b.version }),
+};
+
+export const changesApi = {
+  list: (params: ChangeListParams, signal?: AbortSignal) => api.get<Page<Change>>('/changes', { ...params }, { signal }),
+  get: (ref: string, signal?: AbortSignal) => api.get<Change>(`/changes/${enc(ref)}`, undefined, { signal }),
+  create: (body: ChangeCreate) => api.post<Change>('/changes', body),
+  nextStates: (ref: string, signal?: AbortSignal) => api.get<ChangeNextStates>(`/changes/${enc(ref)}/next-states`, undefined, { signal }),
+  history: (ref: string, signal?: AbortSignal) =>
+    api.get<{ items: ChangeHistoryEntry[] }>(`/changes/${enc(ref)}/history`, undefined, { signal }),
+  transition: (ref: string, body: ChangeTransitionInput) => api.post<Change>(`/changes/${enc(ref)}/transitions`, body),
+  checkConflicts: (ref: string) => api.post<Change>(`/changes/${enc(ref)}/conflicts/check`),
+  templates: (signal?: AbortSignal) =>
+    api.get<Page<ChangeTemplate>>('/change-templates', { active: 'true', limit: 200 }, { signal }),
+  approvals: (ref: string, signal?: AbortSignal) => api.get<ChangeApprovals>(`/changes/${enc(ref)}/approvals`, undefined, { signal }),
+  decide: (ref: string, body: { decision: 'approved' | 'rejected'; comment?: string }) =>
+    api.post<{ approvals: ChangeApprovals }>(`/changes/${enc(ref)}/approvals`, body),
 };

@@ -682,3 +682,164 @@ export interface BookingConflict {
   first: BookingSummary;
   second: BookingSummary;
 }
+
+// change management
+
+export type ChangeType = 'standard' | 'normal' | 'emergency';
+export type ChangeStateName = 'new' | 'assess' | 'authorize' | 'scheduled' | 'implement' | 'review' | 'closed' | 'canceled';
+export type RiskLevel = 'low' | 'moderate' | 'high' | 'very_high';
+export type CloseCode = 'successful' | 'successful_with_issues' | 'unsuccessful';
+export type SecurityLevel = 'none' | 'low' | 'high';
+
+export interface ChangeStateRef {
+  name: ChangeStateName;
+  value: number;
+}
+
+export interface ChangeConflict {
+  kind: string;
+  with: { type: string; id: string; label: string };
+  start: string | null;
+  end: string | null;
+  detail: string;
+}
+
+export interface Change {
+  id: string;
+  number: string;
+  type: ChangeType;
+  state: ChangeStateRef;
+  title: string;
+  description: string;
+  justification: string;
+  impact: 'low' | 'medium' | 'high' | null;
+  securityImpact: { level: SecurityLevel; notes: string } | null;
+  implementationPlan: string;
+  backoutPlan: string;
+  testPlan: string;
+  plannedStart: string | null;
+  plannedEnd: string | null;
+  actualStart: string | null;
+  actualEnd: string | null;
+  closeCode: CloseCode | null;
+  closeNotes: string;
+  onHold: boolean;
+  onHoldReason: string;
+  emergencyReason: string | null;
+  services: { id: string; key: string; name: string }[];
+  environments: { id: string; key: string; name: string; tier: string }[];
+  release: { id: string; key: string; name: string } | null;
+  workItems: { id: string; source: string; externalKey: string; title: string }[];
+  assignmentTeam: { id: string; key: string; name: string } | null;
+  assignee: Person | null;
+  requestedBy: Person | null;
+  template: { id: string; key: string; name: string; version: number } | null;
+  risk: {
+    level: RiskLevel | null;
+    score: number | null;
+    factors: { factor: string; points: number; detail: string }[];
+    override: { level: RiskLevel; reason: string; by: string | null; byName: string; at: string } | null;
+    effectiveLevel: RiskLevel | null;
+  };
+  conflicts: ChangeConflict[];
+  conflictsCheckedAt: string | null;
+  approvalRound: number;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ChangeListParams {
+  limit?: number;
+  cursor?: string;
+  q?: string;
+  state?: ChangeStateName;
+  type?: ChangeType;
+  service?: string;
+}
+
+export interface ChangeCreate {
+  type: ChangeType;
+  title: string;
+  description?: string;
+  justification?: string;
+  services?: string[];
+  environments?: string[];
+  assignmentTeam?: string;
+  securityImpact?: { level: SecurityLevel };
+  plannedStart?: string;
+  plannedEnd?: string;
+  implementationPlan?: string;
+  backoutPlan?: string;
+  testPlan?: string;
+  emergencyReason?: string;
+  templateId?: string;
+}
+
+export interface ChangeTransitionInput {
+  to: ChangeStateName;
+  comment?: string;
+  actualStart?: string;
+  actualEnd?: string;
+  closeCode?: CloseCode;
+  closeNotes?: string;
+}
+
+export interface ChangeNextStates {
+  state: ChangeStateRef;
+  next: (ChangeStateRef & { ready: boolean; missing: { path: string; message: string }[] })[];
+}
+
+export interface ChangeHistoryEntry {
+  id: string;
+  from: ChangeStateRef | null;
+  to: ChangeStateRef;
+  actor: { id: string | null; name: string };
+  comment: string;
+  at: string;
+}
+
+export interface ChangeTemplate {
+  id: string;
+  key: string;
+  name: string;
+  description: string;
+  active: boolean;
+  templateVersion: number;
+}
+
+export interface ApprovalDecision {
+  id: string;
+  round: number;
+  group: { id: string; key: string; name: string };
+  approver: Person;
+  onBehalfOf: Person | null;
+  decision: 'approved' | 'rejected';
+  comment: string;
+  decidedAt: string;
+}
+
+export interface ApprovalRequirement {
+  id: string;
+  group: { id: string; key: string; name: string };
+  quorum: number | null;
+  needed: number;
+  approvals: number;
+  rejections: number;
+  met: boolean;
+  dueAt: string | null;
+  overdue: boolean;
+  mayApprove: (Person & { delegates: Person[] })[];
+  excluded: (Person & { reasons: string[] })[];
+}
+
+export interface ChangeApprovals {
+  change: { id: string; number: string; state: number };
+  round: number;
+  open: boolean;
+  met: boolean;
+  rejected: boolean;
+  blockers: string[];
+  requirements: ApprovalRequirement[];
+  decisions: ApprovalDecision[];
+}

@@ -20,6 +20,7 @@ import {
   validateSignInSearch,
 } from './search';
 import { validateWindowsSearch } from '../features/windows/search';
+import { validateChangesSearch } from '../features/changes/search';
 import { validateEnvironmentsSearch } from '../features/bookings/search';
 
 interface RouterContext {
@@ -67,8 +68,18 @@ function page(path: string, component: ReturnType<typeof lazyRouteComponent>) {
 }
 
 const dashboardRoute = page('/', lazyRouteComponent(placeholders, 'DashboardPage'));
-const changesRoute = page('changes', lazyRouteComponent(placeholders, 'ChangesPage'));
-const approvalsRoute = page('approvals', lazyRouteComponent(placeholders, 'ApprovalsPage'));
+const changesRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: 'changes',
+  validateSearch: validateChangesSearch,
+  component: lazyRouteComponent(() => import('../features/changes/ChangesPage'), 'ChangesPage'),
+});
+const changeRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: 'changes/$number',
+  component: lazyRouteComponent(() => import('../features/changes/ChangePage'), 'ChangePage'),
+});
+const approvalsRoute = page('approvals', lazyRouteComponent(() => import('../features/approvals/ApprovalsInboxPage'), 'ApprovalsInboxPage'));
 const environmentsAreaRoute = page('environments', lazyRouteComponent(placeholders, 'EnvironmentsAreaPage'));
 const deploymentsRoute = page('deployments', lazyRouteComponent(placeholders, 'DeploymentsPage'));
 const metricsRoute = page('metrics', lazyRouteComponent(placeholders, 'MetricsPage'));
@@ -180,6 +191,7 @@ const routeTree = rootRoute.addChildren([
     calendarRoute,
     windowsRoute,
     changesRoute,
+    changeRoute,
     approvalsRoute,
     environmentsAreaRoute,
     deploymentsRoute,

@@ -74,6 +74,9 @@ export const PERMISSIONS = {
   'delegation:manage_all': ['admin'],
   'cab:read': everyone,
   'cab:write': ['admin', 'change_manager'],
+  // governance profiles and their policies as code; evaluation and backtests only read
+  'policy:read': everyone,
+  'policy:write': ['admin', 'change_manager'],
   'audit:read': auditReaders,
   'audit:verify': ['admin', 'auditor'],
 } as const satisfies Record<string, readonly Role[]>;
