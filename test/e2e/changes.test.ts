@@ -134,7 +134,7 @@ describe.skipIf(!hasChromium)('change requests and approvals in Chromium', () =>
     const refusal = panel.getByTestId('decision-error');
     await refusal.waitFor();
     expect(await refusal.textContent()).toContain('You may not decide on this change');
-    expect(await refusal.textContent()).toContain('Segregation of duties: you are its requester of this change');
+    expect(await refusal.textContent()).toContain('Segregation of duties: you are the requester of this change');
     await shot('03-approvals-refused', panel);
     expect(await axeViolations(page)).toEqual([]);
     await page.goto(`${base}/changes`);

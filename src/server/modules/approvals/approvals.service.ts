@@ -182,9 +182,9 @@ export function createApprovalsService(deps: ApprovalsDeps) {
   }
 
   function sodMessage(reasons: ExclusionReason[], onBehalfOf: string | null): string {
-    const roles = reasons.map((r) => (r === 'commit_author' ? 'an author of its commits' : `its ${r}`)).join(' and ');
+    const roles = reasons.map((r) => (r === 'commit_author' ? 'an author of its commits' : `the ${r}`)).join(' and ');
     return onBehalfOf
-      ? `Segregation of duties: the person you would act for is ${roles}, so neither they nor their delegate may approve or reject this change.`
+      ? `Segregation of duties: the person you would act for is ${roles} of this change, so neither they nor their delegate may approve or reject it.`
       : `Segregation of duties: you are ${roles} of this change, so you may not approve or reject it (this holds for administrators too). The attempt was recorded.`;
   }
 
