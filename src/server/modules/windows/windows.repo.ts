@@ -117,6 +117,15 @@ async function resolve(db: Executor, table: 'services' | 'environments', refs: s
   return { found, missing: refs.filter((r) => !found.has(r)) };
 }
 
+/** An environment, team or release by id or key, as `{id, key, name}`. */
+function refByIdOrKey(db: Executor, table: 'environments' | 'teams' | 'releases', ref: string): Promise<RefJson | undefined> {
+  return db
+    .selectFrom(table)
+    .select(['id', 'key', 'name'])
+    .where((eb) => (isUuid(ref) ? eb.or([eb('id', '=', ref), eb('key', '=', ref)]) : eb('key', '=', ref)))
+    .executeTakeFirst();
+}
+
 export function createWindowsRepo() {
   return {
     async list(
@@ -192,29 +201,9 @@ export function createWindowsRepo() {
       return db.selectFrom('services').select(['id', 'tier', 'tags']).where('owner_team_id', '=', teamId).execute();
     },
 
-    async environment(db: Executor, ref: string): Promise<RefJson | undefined> {
-      return db
-        .selectFrom('environments')
-        .select(['id', 'key', 'name'])
-        .where((eb) => (isUuid(ref) ? eb.or([eb('id', '=', ref), eb('key', '=', ref)]) : eb('key', '=', ref)))
-        .executeTakeFirst();
-    },
-
-    async team(db: Executor, ref: string): Promise<RefJson | undefined> {
-      return db
-        .selectFrom('teams')
-        .select(['id', 'key', 'name'])
-        .where((eb) => (isUuid(ref) ? eb.or([eb('id', '=', ref), eb('key', '=', ref)]) : eb('key', '=', ref)))
-        .executeTakeFirst();
-    },
-
-    async release(db: Executor, ref: string): Promise<RefJson | undefined> {
-      return db
-        .selectFrom('releases')
-        .select(['id', 'key', 'name'])
-        .where((eb) => (isUuid(ref) ? eb.or([eb('id', '=', ref), eb('key', '=', ref)]) : eb('key', '=', ref)))
-        .executeTakeFirst();
-    },
+    environment: (db: Executor, ref: string) => refByIdOrKey(db, 'environments', ref),
+    team: (db: Executor, ref: string) => refByIdOrKey(db, 'teams', ref),
+    release: (db: Executor, ref: string) => refByIdOrKey(db, 'releases', ref),
 
     /** Everything the in-memory evaluation index needs, in one round trip per table. */
     async indexSource(db: Executor): Promise<IndexSource> {
