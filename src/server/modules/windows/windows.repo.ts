@@ -11,29 +11,6 @@ export interface RefJson {
   name: string;
 }
 
-export interface WindowRow {
-  id: string;
-  name: string;
-  description: string;
-  kind: WindowKindInput;
-  time_zone: string;
-  starts_local: string;
-  ends_local: string;
-  rrule: string | null;
-  exdates: string[];
-  first_start: Date;
-  last_end: Date | null;
-  scope_all: boolean;
-  scope_service_tiers: number[];
-  scope_tags: string[];
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-  created_by: { id: string; name: string } | null;
-  services: RefJson[];
-  environments: RefJson[];
-}
-
 export interface WindowValues {
   name: string;
   description: string;
@@ -48,6 +25,17 @@ export interface WindowValues {
   scope_all: boolean;
   scope_service_tiers: number[];
   scope_tags: string[];
+}
+
+/** A stored window as read, with its scope's services and environments. */
+export interface WindowRow extends WindowValues {
+  id: string;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  created_by: { id: string; name: string } | null;
+  services: RefJson[];
+  environments: RefJson[];
 }
 
 export interface OverrideRow {
