@@ -120,7 +120,7 @@ async function main() {
     return {
       id: newId(), number: 'CHG9999999', type: 'normal', state: -5, title: 'Proposed', requestedBy: null, assigneeId: pick(users).id, assignmentTeamId: null,
       releaseId: null, approvalRound: 1, plannedStart: w.start, plannedEnd: w.end, serviceIds: some(services, 2).map((s) => s.id), environmentIds: some(envs, 2).map((e) => e.id),
-      workItemCount: 0, riskLevel: null,
+      workItemCount: 0, riskLevel: null, policy: null,
     };
   };
   const ours: number[] = [];

@@ -45,6 +45,7 @@ import { createApprovalsService } from './modules/approvals/approvals.service.js
 import { createCabService } from './modules/approvals/cab.service.js';
 import { governanceRoutes } from './modules/governance/governance.routes.js';
 import { createGovernanceService } from './modules/governance/governance.service.js';
+import { createChangeGovernor } from './modules/governance/change-governor.js';
 import { createChangeTemplatesService } from './modules/changes/change-templates.service.js';
 import { createChangesRepo } from './modules/changes/changes.repo.js';
 import { changesRoutes } from './modules/changes/changes.routes.js';
@@ -132,14 +133,15 @@ function buildServices(database: Database, queue: JobQueue, clock: Clock, config
   const workItems = createWorkItemsService({ db, repo: workItemsRepo, gates, audit, outbox: queue, clock });
   const bookings = createBookingsService({ db, repo: bookingsRepo, audit, outbox: queue, clock });
   const changeAssessor = createChangeAssessor({ windowsRepo, clock });
+  const changeGovernor = createChangeGovernor({ clock });
   const approvalsRepo = createApprovalsRepo();
   // the changes service is composed next and needs the gate: the approvals service looks it up when called
   const approvals = createApprovalsService({ db, repo: approvalsRepo, audit, outbox: queue, clock, workflow: () => changes.workflow });
   const cab = createCabService({ db, repo: approvalsRepo, approvals, audit, outbox: queue, clock });
-  const changes = createChangesService({ db, repo: changesRepo, approvals: approvals.gate, assessor: changeAssessor, audit, outbox: queue, clock });
+  const changes = createChangesService({ db, repo: changesRepo, approvals: approvals.gate, assessor: changeAssessor, governor: changeGovernor, audit, outbox: queue, clock });
   const changeTemplates = createChangeTemplatesService({ db, repo: changesRepo, audit, outbox: queue, clock });
   const governance = createGovernanceService({ db, audit, outbox: queue, clock });
-  return { governance, audit, identity, identityRepo, teams, teamsRepo, services, environments, releaseTemplates, releases, calendar, gates, workItems, bookings, windows, changeAssessor, changes, changeTemplates, approvals, cab };
+  return { governance, audit, identity, identityRepo, teams, teamsRepo, services, environments, releaseTemplates, releases, calendar, gates, workItems, bookings, windows, changeAssessor, changeGovernor, changes, changeTemplates, approvals, cab };
 }
 
 /** The composition root: config → database → repositories → services → HTTP and workers. */

@@ -36,7 +36,7 @@ describe.skipIf(!hasChromium)('change requests and approvals in Chromium', () =>
       type: 'normal',
       title: 'Rotate the payments API signing keys',
       services: ['payments-api'],
-      environments: ['staging'],
+      environments: ['production'],
       plannedStart: new Date(`${ymd}T09:30:00Z`).toISOString(),
       plannedEnd: new Date(`${ymd}T12:00:00Z`).toISOString(),
     });
@@ -95,9 +95,10 @@ describe.skipIf(!hasChromium)('change requests and approvals in Chromium', () =>
     await dialog.getByLabel('Justification').fill('PCI DSS 4.0 requires strong cryptography by the end of the quarter.');
     await choose(dialog, 'Services', 'payments', /Payments API/);
     await dialog.getByLabel('Title').click();
-    await choose(dialog, 'Environments', 'stag', /Staging/);
+    await choose(dialog, 'Environments', 'prod', /Production/);
     await dialog.getByLabel('Title').click();
     await dialog.getByRole('combobox', { name: 'Assignment team' }).selectOption('payments');
+    await dialog.getByRole('combobox', { name: 'Security impact' }).selectOption('low');
     await dialog.getByLabel('Planned start').fill(`${ymd}T11:00`);
     await dialog.getByLabel('Planned end').fill(`${ymd}T13:00`);
     await dialog.getByLabel('Implementation plan').fill('Deploy the new ingress configuration, then restart the pods one by one.');
@@ -113,6 +114,9 @@ describe.skipIf(!hasChromium)('change requests and approvals in Chromium', () =>
     expect(await page.getByTestId('risk-panel').getByTestId('risk-level').textContent()).toMatch(/risk$/);
     expect(await page.getByTestId('risk-factors').getByRole('row').count()).toBeGreaterThan(1);
     await page.getByTestId('conflicts').getByRole('link', { name: 'CHG0000001' }).waitFor();
+    // payments-api is under the regulated profile: production changes need two CAB approvals
+    expect(await page.getByTestId('policy-outcome').textContent()).toBe('Needs 2 of cab');
+    expect(await page.getByTestId('policy-rules').textContent()).toContain('regulated: rule production fired');
     await shot('02-change-risk');
   });
 

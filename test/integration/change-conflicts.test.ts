@@ -61,7 +61,7 @@ describe.each(targets)('change conflicts and risk on %s', (kind) => {
     return {
       id, number, type: r.type ?? 'normal', state: r.state ?? -2, title: r.title ?? `Change ${seq}`, requestedBy: null, assigneeId: r.assignee ?? null,
       assignmentTeamId: null, releaseId: null, approvalRound: 1, plannedStart, plannedEnd,
-      serviceIds: r.services.map((s) => svc[s]!), environmentIds: r.envs.map((e) => env[e]!), workItemCount: 0, riskLevel: null,
+      serviceIds: r.services.map((s) => svc[s]!), environmentIds: r.envs.map((e) => env[e]!), workItemCount: 0, riskLevel: null, policy: null,
     };
   }
 

@@ -153,7 +153,7 @@ describe.each(targets)('changes API on %s', (kind) => {
       },
     };
     const svc = () => createChangesService({
-      db: db(), repo: createChangesRepo(), approvals: gate, assessor: t.sg.services.changeAssessor, audit: t.sg.services.audit, outbox: t.sg.queue, clock: { now: () => new Date() },
+      db: db(), repo: createChangesRepo(), approvals: gate, assessor: t.sg.services.changeAssessor, governor: t.sg.services.changeGovernor, audit: t.sg.services.audit, outbox: t.sg.queue, clock: { now: () => new Date() },
     });
     const actor = () => ({ ...systemActor('test'), id: t.users.change_manager.id, name: 'CM', roles: ['change_manager' as const] });
 

@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004_calendar.js';
 import * as m0005 from './migrations/0005_windows.js';
 import * as m0006 from './migrations/0006_changes.js';
 import * as m0007 from './migrations/0007_governance.js';
+import * as m0008 from './migrations/0008_change_policy.js';
 
 /** Migrations are listed explicitly so they bundle and run the same from source or a build. */
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005_windows': m0005,
   '0006_changes': m0006,
   '0007_governance': m0007,
+  '0008_change_policy': m0008,
 };
 
 export const migrationNames = Object.keys(migrations);

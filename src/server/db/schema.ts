@@ -449,6 +449,7 @@ export interface ChangeRequestsTable {
   risk_override: unknown | null;
   conflicts: Generated<unknown>;
   conflicts_checked_at: Timestamp | null;
+  policy: unknown | null;
   requested_by: string | null;
   assignment_team_id: string | null;
   assignee_id: string | null;

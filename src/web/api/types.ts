@@ -704,6 +704,26 @@ export interface ChangeConflict {
   detail: string;
 }
 
+/** What the governance policies of a change's services decided. */
+export interface ChangePolicyVerdict {
+  profiles: { profile: string; version: number; fired: string[]; fromDefaults: string[] }[];
+  changeType: ChangeType;
+  approvals: { group: string; quorum: number | null }[];
+  autoApprove: boolean;
+  windows: 'respect' | 'ignore';
+  block: string | null;
+  facts: {
+    changeType: ChangeType;
+    riskLevel: RiskLevel | null;
+    riskScore: number | null;
+    serviceTier: number | null;
+    environmentTier: string | null;
+    changeFailureRate90d: number | null;
+    testsPassed: boolean | null;
+  };
+  evaluatedAt: string;
+}
+
 export interface Change {
   id: string;
   number: string;
@@ -743,6 +763,7 @@ export interface Change {
   };
   conflicts: ChangeConflict[];
   conflictsCheckedAt: string | null;
+  policy: ChangePolicyVerdict | null;
   approvalRound: number;
   version: number;
   createdAt: string;
@@ -839,6 +860,8 @@ export interface ChangeApprovals {
   open: boolean;
   met: boolean;
   rejected: boolean;
+  /** which governance policy auto-approved the round, when one did */
+  autoApproved: string | null;
   blockers: string[];
   requirements: ApprovalRequirement[];
   decisions: ApprovalDecision[];

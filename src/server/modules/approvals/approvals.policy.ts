@@ -1,14 +1,26 @@
-import type { ChangeSnapshot } from '../changes/change-contracts.js';
+import type { ChangeSnapshot, PolicyVerdict } from '../changes/change-contracts.js';
 
 /**
- * The approval defaults, in one place so a governance policy can take over the decision later:
- * which groups must approve a change when nobody set its rules, and who may never approve it.
+ * Which groups must approve a change when nobody set its rules by hand (its governance policy, else
+ * the built-in defaults), and who may never approve it.
  */
 
 export interface DefaultRule {
   groupKey: string;
   /** approvals needed; null = every eligible member */
   quorum: number | null;
+}
+
+/** A round's rules: the governance policy's approvals when it names some, else the defaults. */
+export function rulesFor(change: Pick<ChangeSnapshot, 'type' | 'policy'>): (DefaultRule & { source: 'policy' | 'default' })[] {
+  const fromPolicy = change.policy?.approvals ?? [];
+  if (fromPolicy.length) return fromPolicy.map((a) => ({ groupKey: a.group, quorum: a.quorum, source: 'policy' }));
+  return defaultRules(change).map((r) => ({ ...r, source: 'default' }));
+}
+
+/** "fast-lane@2 (rules low-risk)": which policy auto-approved, in words. */
+export function autoApprovalNote(policy: PolicyVerdict): string {
+  return `auto-approved by the governance policy ${policy.profiles.map((p) => `${p.profile}@${p.version}${p.fired.length ? ` (rules ${p.fired.join(', ')})` : ' (its defaults)'}`).join(', ')}`;
 }
 
 /**

@@ -125,6 +125,7 @@ export const ChangeApprovals = z
     round: z.number().int(),
     open: z.boolean().describe('decisions are accepted now: the change is in Authorize and the round is neither rejected nor without rules'),
     met: z.boolean(), rejected: z.boolean(),
+    autoApproved: z.string().nullable().describe('set when the governance policy auto-approved the round: which policy and rules'),
     blockers: z.array(z.string()).describe('why the round is not met yet, in words'),
     requirements: z.array(Requirement),
     decisions: z.array(Decision).describe('every round, newest first; only the current round counts'),

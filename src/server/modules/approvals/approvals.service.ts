@@ -10,7 +10,7 @@ import { publishEvent, type Outbox } from '../../jobs/outbox.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { CHANGE_STATES, type ApprovalGate, type ChangeSnapshot, type ChangeStateName, type ChangeWorkflow, type RoundStatus } from '../changes/change-contracts.js';
 import { assertCan, can, systemActor, type Actor } from '../identity/permissions.js';
-import { DEFAULT_SEGREGATION, defaultRules, exclusions, type ExclusionReason, type SegregationSettings } from './approvals.policy.js';
+import { autoApprovalNote, DEFAULT_SEGREGATION, exclusions, rulesFor, type ExclusionReason, type SegregationSettings } from './approvals.policy.js';
 import type { ApprovalsRepo, DecisionRow, DelegationRow, GroupRow, RequirementRow } from './approvals.repo.js';
 import {
   DEFAULT_DUE_HOURS, MAX_DELEGATION_DAYS,
@@ -48,7 +48,7 @@ export const presentDecision = (d: DecisionRow): Decision => ({
 });
 
 /** The part of a change the round computation needs. */
-export type RoundSubject = Pick<ChangeSnapshot, 'id' | 'approvalRound' | 'requestedBy' | 'assigneeId'>;
+export type RoundSubject = Pick<ChangeSnapshot, 'id' | 'approvalRound' | 'requestedBy' | 'assigneeId' | 'policy'>;
 
 interface RequirementState {
   row: RequirementRow;
@@ -69,6 +69,8 @@ export interface Round {
   excluded: Map<string, ExclusionReason[]>;
   rejected: boolean;
   met: boolean;
+  /** the governance policy auto-approved the round (no rules were set for it by hand) */
+  autoApproved: string | null;
   blockers: string[];
 }
 
@@ -149,6 +151,8 @@ export function createApprovalsService(deps: ApprovalsDeps) {
       return { row, memberIds: new Set(groupMembers.map((m) => m.user_id)), needed, approvals, rejections, met, view };
     });
     const rejected = decisions.some((d) => d.decision === 'rejected');
+    const autoApproved = !requirements.length && change.policy?.autoApprove ? autoApprovalNote(change.policy) : null;
+    if (autoApproved) return { round, requirements, decisions, decided, excluded, rejected: false, met: true, autoApproved, blockers: [] };
     const blockers: string[] = [];
     if (!requirements.length) blockers.push(`No approval rule for round ${round}: set the change's approval rules (PUT /api/v1/changes/{id}/approval-rules) before it can be authorized.`);
     if (rejected) {
@@ -160,7 +164,7 @@ export function createApprovalsService(deps: ApprovalsDeps) {
       const eligible = q.view.mayApprove.length + q.approvals;
       blockers.push(`${q.row.group_key}: ${q.approvals} of ${q.needed} approvals${eligible < q.needed ? ` (only ${eligible} eligible member(s) left: the quorum cannot be reached without new members)` : ''}`);
     }
-    return { round, requirements, decisions, decided, excluded, rejected, met: requirements.length > 0 && !rejected && requirements.every((q) => q.met), blockers };
+    return { round, requirements, decisions, decided, excluded, rejected, met: requirements.length > 0 && !rejected && requirements.every((q) => q.met), autoApproved: null, blockers };
   }
 
   async function approvalsView(executor: Executor, change: ChangeSnapshot): Promise<ChangeApprovals> {
@@ -169,7 +173,8 @@ export function createApprovalsService(deps: ApprovalsDeps) {
       change: { id: change.id, number: change.number, state: change.state },
       round: r.round,
       open: change.state === AUTHORIZE && !r.rejected && r.requirements.length > 0,
-      met: r.met, rejected: r.rejected, blockers: r.blockers,
+      // an auto-approval takes effect when the change enters Authorize; before, it is only announced
+      met: r.met && (r.autoApproved === null || change.state >= AUTHORIZE), rejected: r.rejected, autoApproved: r.autoApproved, blockers: r.blockers,
       requirements: r.requirements.map((q) => q.view),
       decisions: (await repo.decisions(executor, change.id)).map(presentDecision),
     };
@@ -284,13 +289,22 @@ export function createApprovalsService(deps: ApprovalsDeps) {
       }
       let created: { group: string; quorum: number | null }[] = [];
       let missing: string[] = [];
+      const policy = change.policy;
+      if (!existing.length && policy?.autoApprove) {
+        await audit.record(tx, actor, {
+          action: 'approval.auto_approved', entityType: 'change', entityId: change.id,
+          after: { number: change.number, round, by: autoApprovalNote(policy), facts: policy.facts },
+        });
+        await emit(tx, actor, 'approval.round_opened', 'change', change.id);
+        return;
+      }
       if (!existing.length) {
-        const rules = defaultRules(change);
+        const rules = rulesFor(change);
         const groups = await repo.findGroupsByKeys(tx, rules.map((r) => r.groupKey));
         const now = clock.now();
         const rows = rules.flatMap((r) => {
           const g = groups.find((x) => x.key === r.groupKey);
-          return g ? [{ id: newId(), change_id: change.id, round, group_id: g.id, quorum: r.quorum, due_at: new Date(now.getTime() + DEFAULT_DUE_HOURS * HOUR), source: 'default' }] : [];
+          return g ? [{ id: newId(), change_id: change.id, round, group_id: g.id, quorum: r.quorum, due_at: new Date(now.getTime() + DEFAULT_DUE_HOURS * HOUR), source: r.source }] : [];
         });
         await repo.insertRequirements(tx, rows, now);
         created = rows.map((r) => ({ group: groups.find((g) => g.id === r.group_id)!.key, quorum: r.quorum }));

@@ -174,7 +174,8 @@ export function createCabService(deps: CabDeps) {
       const rows = await repo.agendaChanges(db, board.group_id, following ? new Date(following.start) : null, AGENDA_LIMIT);
       const items = [];
       for (const c of rows) {
-        const round = await approvals.computeRound(db, { id: c.id, approvalRound: c.approval_round, requestedBy: c.requested_by, assigneeId: c.assignee_id });
+        // on the agenda only changes with requirements in this round: a policy's auto-approval does not apply to them
+        const round = await approvals.computeRound(db, { id: c.id, approvalRound: c.approval_round, requestedBy: c.requested_by, assigneeId: c.assignee_id, policy: null });
         items.push({
           change: {
             id: c.id, number: c.number, title: c.title, type: c.type, riskLevel: c.risk_level,

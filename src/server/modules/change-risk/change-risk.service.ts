@@ -6,7 +6,7 @@
  */
 import type { Executor } from '../../db/tx.js';
 import type { Clock } from '../../lib/clock.js';
-import type { ChangeAssessor, ChangeConflict, ChangeSnapshot, RiskAssessment } from '../changes/change-contracts.js';
+import type { AssessedFacts, ChangeAssessor, ChangeConflict, ChangeSnapshot, RiskAssessment } from '../changes/change-contracts.js';
 import type { AppliedWindow } from '../windows/engine/index.js';
 import { createWindowIndexCache, type LoadedWindows } from '../windows/windows.index-cache.js';
 import type { WindowsRepo } from '../windows/windows.repo.js';
@@ -17,6 +17,8 @@ import { assessRisk, FAILURE_RATE_DAYS } from './risk.js';
 export { assessRisk, levelOf, FACTORS, LEVEL_THRESHOLDS } from './risk.js';
 
 const DAY = 86_400_000;
+/** Most critical first. */
+const ENV_RANK = ['production', 'staging', 'testing', 'development'] as const;
 
 export interface ChangeAssessorDeps {
   windowsRepo: Pick<WindowsRepo, 'indexSource'>;
@@ -145,10 +147,16 @@ export function createChangeAssessor(deps: ChangeAssessorDeps): ChangeAssessor &
       const environments = await repo.environments(tx, change.environmentIds);
       const { closed, unsuccessful } = await repo.closedSince(tx, change.serviceIds, since, change.id);
       const dependents = await repo.dependents(tx, change.serviceIds);
-      return assessRisk({
+      const assessed = assessRisk({
         type: change.type, services, environments, workItemCount: change.workItemCount, conflicts,
         plannedStart: change.plannedStart, timeZone, closed, unsuccessful, dependents,
       });
+      const facts: AssessedFacts = {
+        serviceTier: services.length ? Math.min(...services.map((s) => s.tier)) : null,
+        environmentTier: ENV_RANK.find((t) => environments.some((e) => e.tier === t)) ?? null,
+        changeFailureRate90d: closed ? unsuccessful / closed : null,
+      };
+      return { ...assessed, facts };
     },
   };
 }

@@ -150,7 +150,7 @@ function blastRadius(f: RiskFacts): RiskFactor {
 }
 
 /** The score is the sum of the factors; the order of `factors` is FACTORS. */
-export function assessRisk(facts: RiskFacts): RiskAssessment {
+export function assessRisk(facts: RiskFacts): Omit<RiskAssessment, 'facts'> {
   const factors = [serviceTier, environmentTier, changeSize, emergency, conflicts, timeOfWeek, failureRate, blastRadius].map((fn) => fn(facts));
   const score = factors.reduce((s, f) => s + f.points, 0);
   return { score, level: levelOf(score), factors };

@@ -29,6 +29,8 @@ export interface ChangeSnapshot {
   environmentIds: string[];
   workItemCount: number;
   riskLevel: RiskLevel | null;
+  /** the governance policy's verdict; null = no profile applies (built-in defaults) */
+  policy: PolicyVerdict | null;
 }
 
 /** Implemented by `changes`, used by `approvals`. */
@@ -67,6 +69,16 @@ export interface RiskAssessment {
   score: number;
   level: RiskLevel;
   factors: RiskFactor[];
+  /** what the policy reads besides the level: the most critical service and environment, the failure rate */
+  facts: AssessedFacts;
+}
+
+export interface AssessedFacts {
+  /** 1 = most critical; null without services */
+  serviceTier: number | null;
+  environmentTier: 'development' | 'testing' | 'staging' | 'production' | null;
+  /** unsuccessful ÷ closed changes of the services over 90 days; null when none closed */
+  changeFailureRate90d: number | null;
 }
 
 export interface ChangeConflict {
@@ -82,4 +94,34 @@ export interface ChangeConflict {
 export interface ChangeAssessor {
   conflicts(tx: Executor, change: ChangeSnapshot): Promise<ChangeConflict[]>;
   risk(tx: Executor, change: ChangeSnapshot, conflicts: ChangeConflict[]): Promise<RiskAssessment>;
+}
+
+/** The facts a policy decides a change on. */
+export interface ChangePolicyFacts extends AssessedFacts {
+  changeType: ChangeType;
+  riskLevel: RiskLevel | null;
+  riskScore: number | null;
+  /** known from pipeline evidence (deployments); null for a change raised by hand */
+  testsPassed: boolean | null;
+}
+
+/**
+ * What the governance policies of a change's services decided. With several profiles the strictest
+ * part wins: any block blocks, auto-approval needs all, approvals are the union (largest quorum).
+ */
+export interface PolicyVerdict {
+  profiles: { profile: string; version: number; fired: string[]; fromDefaults: string[] }[];
+  changeType: ChangeType;
+  approvals: { group: string; quorum: number | null }[];
+  autoApprove: boolean;
+  windows: 'respect' | 'ignore';
+  block: string | null;
+  facts: ChangePolicyFacts;
+  evaluatedAt: string;
+}
+
+/** Implemented by `governance`, used by `changes` whenever it assesses a change. */
+export interface ChangeGovernor {
+  /** null when none of the services has a governance profile with an active policy */
+  evaluate(tx: Executor, serviceIds: string[], facts: ChangePolicyFacts): Promise<PolicyVerdict | null>;
 }

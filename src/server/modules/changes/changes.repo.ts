@@ -4,7 +4,7 @@ import type { Executor, Tx } from '../../db/tx.js';
 import type { Cursor } from '../../lib/cursor.js';
 import { isUuid } from '../../lib/ids.js';
 import type { SortSpec } from '../../lib/keyset.js';
-import type { ChangeConflict, ChangeSnapshot, RiskFactor } from './change-contracts.js';
+import type { ChangeConflict, ChangeSnapshot, PolicyVerdict, RiskFactor } from './change-contracts.js';
 import type { ChangeSort, TemplateDefinition } from './changes.schemas.js';
 
 type RefJson = { id: string; key: string; name: string };
@@ -46,6 +46,7 @@ export interface ChangeCore extends ChangeValues {
   risk_override: RiskOverride | null;
   conflicts: ChangeConflict[];
   conflicts_checked_at: Date | null;
+  policy: PolicyVerdict | null;
   requested_by: string | null;
   template_id: string | null;
   template_version: number | null;
@@ -77,7 +78,7 @@ const CORE = [
   'c.id', 'c.number', 'c.type', 'c.state', 'c.title', 'c.description', 'c.justification', 'c.impact', 'c.security_impact', 'c.security_impact_notes',
   'c.implementation_plan', 'c.backout_plan', 'c.test_plan', 'c.planned_start', 'c.planned_end', 'c.actual_start', 'c.actual_end', 'c.close_code',
   'c.close_notes', 'c.on_hold', 'c.on_hold_reason', 'c.emergency_reason', 'c.risk_level', 'c.risk_score', 'c.risk_factors', 'c.risk_override',
-  'c.conflicts', 'c.conflicts_checked_at', 'c.requested_by', 'c.assignment_team_id', 'c.assignee_id', 'c.release_id', 'c.template_id',
+  'c.conflicts', 'c.conflicts_checked_at', 'c.policy', 'c.requested_by', 'c.assignment_team_id', 'c.assignee_id', 'c.release_id', 'c.template_id',
   'c.template_version', 'c.approval_round', 'c.external_refs', 'c.version', 'c.created_at', 'c.updated_at',
 ] as const;
 
@@ -157,16 +158,17 @@ export function createChangesRepo() {
 
     async update(
       tx: Tx, id: string,
-      values: Partial<ChangeValues> & { state?: ChangeStateValue; approval_round?: number; risk_level?: RiskLevel | null; risk_score?: number | null; risk_factors?: string; risk_override?: string | null; conflicts?: string; conflicts_checked_at?: Date | null },
+      values: Partial<ChangeValues> & { state?: ChangeStateValue; approval_round?: number; risk_level?: RiskLevel | null; risk_score?: number | null; risk_factors?: string; risk_override?: string | null; conflicts?: string; conflicts_checked_at?: Date | null; policy?: string | null },
       at: Date,
     ): Promise<void> {
       await tx.updateTable('change_requests').set((eb) => ({ ...values, updated_at: at, version: eb('version', '+', 1) })).where('id', '=', id).execute();
     },
 
     /** Risk and conflicts as the assessor computed them; the caller bumps the version with its own write. */
-    async storeAssessment(tx: Tx, id: string, a: { level: RiskLevel; score: number; factors: RiskFactor[]; conflicts: ChangeConflict[] }, at: Date): Promise<void> {
+    async storeAssessment(tx: Tx, id: string, a: { level: RiskLevel; score: number; factors: RiskFactor[]; conflicts: ChangeConflict[]; policy: PolicyVerdict | null }, at: Date): Promise<void> {
       await tx.updateTable('change_requests').set({
         risk_level: a.level, risk_score: a.score, risk_factors: JSON.stringify(a.factors), conflicts: JSON.stringify(a.conflicts), conflicts_checked_at: at,
+        policy: a.policy === null ? null : JSON.stringify(a.policy),
       }).where('id', '=', id).execute();
     },
 
@@ -321,6 +323,6 @@ export function snapshotOf(core: ChangeCore, scope: { serviceIds: string[]; envi
     id: core.id, number: core.number, type: core.type, state: core.state, title: core.title, requestedBy: core.requested_by,
     assigneeId: core.assignee_id, assignmentTeamId: core.assignment_team_id, releaseId: core.release_id, approvalRound: core.approval_round,
     plannedStart: core.planned_start, plannedEnd: core.planned_end, serviceIds: scope.serviceIds, environmentIds: scope.environmentIds,
-    workItemCount: scope.workItemCount, riskLevel: core.risk_override?.level ?? core.risk_level,
+    workItemCount: scope.workItemCount, riskLevel: core.risk_override?.level ?? core.risk_level, policy: core.policy,
   };
 }

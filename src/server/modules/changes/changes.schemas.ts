@@ -97,6 +97,22 @@ const Conflict = z.object({
   kind: z.string(), with: z.object({ type: z.string(), id: z.string(), label: z.string() }), start: z.string().nullable(), end: z.string().nullable(), detail: z.string(),
 });
 
+export const PolicyVerdict = z
+  .object({
+    profiles: z.array(z.object({ profile: z.string(), version: z.number().int(), fired: z.array(z.string()).describe('rules whose condition held, in order'), fromDefaults: z.array(z.string()).describe("parts of the decision taken from the policy's defaults") })),
+    changeType: z.enum(CHANGE_TYPES).describe('the type the policy asks for; gates create changes of this type'),
+    approvals: z.array(z.object({ group: z.string(), quorum: z.number().int().nullable() })),
+    autoApprove: z.boolean().describe('Authorize is met without approvals (unless approval rules were set by hand)'),
+    windows: z.enum(['respect', 'ignore']),
+    block: z.string().nullable().describe('why the change may not go ahead; blocks every move forward from New'),
+    facts: z.object({
+      changeType: z.enum(CHANGE_TYPES), riskLevel: z.enum(RISK_LEVELS).nullable(), riskScore: z.number().nullable(), serviceTier: z.number().int().nullable(),
+      environmentTier: z.enum(['development', 'testing', 'staging', 'production']).nullable(), changeFailureRate90d: z.number().nullable(), testsPassed: z.boolean().nullable(),
+    }).describe('the facts the policy saw (null = not known, satisfies no test)'),
+    evaluatedAt: z.string(),
+  })
+  .meta({ id: 'ChangePolicyVerdict', description: "What the governance policies of the change's services decided; null when none applies" });
+
 export const ChangeTask = z
   .object({
     id: z.string(), kind: z.enum(['post_implementation_review', 'task']), title: z.string(), dueAt: z.string().nullable(),
@@ -145,6 +161,7 @@ export const Change = z
     }),
     conflicts: z.array(Conflict),
     conflictsCheckedAt: z.string().nullable(),
+    policy: PolicyVerdict.nullable(),
     approvalRound: z.number().int(),
     tasks: z.array(ChangeTask),
     externalRefs: z.record(z.string(), z.unknown()),

@@ -9,7 +9,7 @@ import { assertVersion } from '../../lib/versioning.js';
 import { publishEvent, type Outbox } from '../../jobs/outbox.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { assertCan, type Actor } from '../identity/permissions.js';
-import { CHANGE_STATES, type ApprovalGate, type ChangeAssessor, type ChangeSnapshot, type ChangeStateName, type ChangeWorkflow } from './change-contracts.js';
+import { CHANGE_STATES, type ApprovalGate, type ChangeAssessor, type ChangeGovernor, type ChangeSnapshot, type ChangeStateName, type ChangeWorkflow, type PolicyVerdict } from './change-contracts.js';
 import { snapshotOf, type ChangeCore, type ChangeRow, type ChangesRepo, type ChangeValues, type TaskJson } from './changes.repo.js';
 import {
   stateName, type Change, type ChangeCreate, type ChangeListQuery, type ChangePatch, type ChangeTask, type HistoryEntry, type NextStates,
@@ -43,7 +43,7 @@ export function presentChange(r: ChangeRow): Change {
     assignmentTeam: r.assignment_team, assignee: r.assignee, requestedBy: r.requester,
     template: r.template && r.template_version !== null ? { ...r.template, version: r.template_version } : null,
     risk: { level: r.risk_level, score: r.risk_score, factors: r.risk_factors, override: r.risk_override, effectiveLevel: r.risk_override?.level ?? r.risk_level },
-    conflicts: r.conflicts, conflictsCheckedAt: isoD(r.conflicts_checked_at), approvalRound: r.approval_round, tasks: r.tasks.map(presentTask),
+    conflicts: r.conflicts, conflictsCheckedAt: isoD(r.conflicts_checked_at), policy: r.policy, approvalRound: r.approval_round, tasks: r.tasks.map(presentTask),
     externalRefs: r.external_refs, version: r.version, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
   };
 }
@@ -57,7 +57,19 @@ const auditView = (c: Change) => ({
   release: c.release?.key ?? null, workItems: c.workItems.map((w) => `${w.source}:${w.externalKey}`), assignmentTeam: c.assignmentTeam?.key ?? null,
   assignee: c.assignee?.id ?? null, risk: { level: c.risk.level, score: c.risk.score, override: c.risk.override }, approvalRound: c.approvalRound,
   template: c.template ? `${c.template.key}@${c.template.version}` : null,
+  policy: c.policy && { profiles: c.policy.profiles.map((p) => `${p.profile}@${p.version}`), approvals: c.policy.approvals, autoApprove: c.policy.autoApprove, block: c.policy.block },
 });
+
+/** The parts of a verdict the approvals depend on: when they change, approvals start again. */
+const approvalTerms = (p: PolicyVerdict | null) => JSON.stringify(p === null ? null : { approvals: p.approvals, autoApprove: p.autoApprove });
+/** Moves the policy's block stops; going back to New or canceling stays possible. */
+const BLOCKED_MOVES: ChangeStateName[] = ['assess', 'authorize', 'scheduled', 'implement'];
+
+function blockedBy(policy: PolicyVerdict | null): string | null {
+  if (!policy?.block) return null;
+  const rules = policy.profiles.map((p) => `${p.profile}@${p.version}${p.fired.length ? ` (rules ${p.fired.join(', ')})` : ''}`).join(', ');
+  return `the governance policy ${rules} blocks it: ${policy.block}`;
+}
 
 const MATERIAL: (keyof ChangePatch)[] = ['plannedStart', 'plannedEnd', 'services', 'environments', 'implementationPlan', 'backoutPlan', 'testPlan'];
 const CLOSING: (keyof ChangePatch)[] = ['actualStart', 'actualEnd', 'closeCode', 'closeNotes'];
@@ -67,13 +79,14 @@ export interface ChangesDeps {
   repo: ChangesRepo;
   approvals: ApprovalGate;
   assessor: ChangeAssessor;
+  governor: ChangeGovernor;
   audit: AuditService;
   outbox: Outbox;
   clock: Clock;
 }
 
 export function createChangesService(deps: ChangesDeps) {
-  const { db, repo, approvals, assessor, audit, outbox, clock } = deps;
+  const { db, repo, approvals, assessor, governor, audit, outbox, clock } = deps;
 
   async function emit(tx: Tx, actor: Actor, type: string, c: { id: string; version: number }) {
     await publishEvent(outbox, tx, { type, entityType: 'change', entityId: c.id, version: c.version, actorId: actor.id, requestId: actor.requestId, at: clock.now().toISOString() });
@@ -101,12 +114,29 @@ export function createChangesService(deps: ChangesDeps) {
     }
   }
 
-  /** Conflicts first, then risk (which counts them); both stored on the change. */
-  async function assess(tx: Tx, id: string) {
-    const snap = await snapshot(tx, id);
+  /**
+   * Conflicts first, then risk (which counts them), then the governance policy (which reads the
+   * risk, the manual override winning); all stored on the change. Returns the policy's verdict.
+   */
+  async function assess(tx: Tx, id: string): Promise<PolicyVerdict | null> {
+    const core = (await repo.core(tx, id))!;
+    const snap = snapshotOf(core, await repo.scopeIds(tx, id));
     const conflicts = await assessor.conflicts(tx, snap);
     const risk = await assessor.risk(tx, snap, conflicts);
-    await repo.storeAssessment(tx, id, { level: risk.level, score: risk.score, factors: risk.factors, conflicts }, clock.now());
+    const policy = await governor.evaluate(tx, snap.serviceIds, {
+      ...risk.facts, changeType: core.type, riskLevel: core.risk_override?.level ?? risk.level, riskScore: risk.score, testsPassed: null,
+    });
+    await repo.storeAssessment(tx, id, { level: risk.level, score: risk.score, factors: risk.factors, conflicts, policy }, clock.now());
+    return policy;
+  }
+
+  /** Approvals already asked for start again in a new round (a Scheduled change goes back to Authorize). */
+  async function restartApprovals(tx: Tx, actor: Actor, c: ChangeCore, reason: string) {
+    const state = stateName(c.state);
+    if (c.type === 'standard' || (state !== 'authorize' && state !== 'scheduled')) return;
+    await repo.update(tx, c.id, { approval_round: c.approval_round + 1, ...(state === 'scheduled' ? { state: CHANGE_STATES.authorize } : {}) }, clock.now());
+    if (state === 'scheduled') await recordTransition(tx, actor, c.id, c.state, CHANGE_STATES.authorize, `${reason}: approvals start again`);
+    await approvals.openRound(tx, await snapshot(tx, c.id), actor);
   }
 
   async function recordTransition(tx: Tx, actor: Actor, changeId: string, from: ChangeStateValue | null, to: ChangeStateValue, comment: string) {
@@ -388,17 +418,11 @@ export function createChangesService(deps: ChangesDeps) {
         if (scope.serviceIds) await repo.setServices(tx, c.id, serviceIds);
         if (scope.environmentIds) await repo.setEnvironments(tx, c.id, environmentIds);
         if (links.workItemIds) await repo.setWorkItems(tx, c.id, links.workItemIds);
-        if (scopeChanged || windowChanged) await assess(tx, c.id);
+        const policy = scopeChanged || windowChanged ? await assess(tx, c.id) : c.policy;
 
-        // a material edit after approvals were asked for: the approvals start again, in a new round
-        const material = scopeChanged || windowChanged || plansChanged;
-        if (material && c.type !== 'standard' && (state === 'authorize' || state === 'scheduled')) {
-          await repo.update(tx, c.id, { approval_round: c.approval_round + 1, ...(state === 'scheduled' ? { state: CHANGE_STATES.authorize } : {}) }, now);
-          if (state === 'scheduled') {
-            await recordTransition(tx, actor, c.id, c.state, CHANGE_STATES.authorize, 'material edit after approval: approvals start again');
-          }
-          await approvals.openRound(tx, await snapshot(tx, c.id), actor);
-        }
+        // a material edit after approvals were asked for, or a policy now asking for other approvals: a new round
+        if (scopeChanged || windowChanged || plansChanged) await restartApprovals(tx, actor, c, 'material edit after approval');
+        else if (approvalTerms(policy) !== approvalTerms(c.policy)) await restartApprovals(tx, actor, c, 'the governance policy now asks for other approvals');
         const after = await load(tx, c.id);
         await audit.record(tx, actor, { action: 'change.updated', entityType: 'change', entityId: c.id, before: auditView(before), after: auditView(after) });
         await emit(tx, actor, 'change.updated', after);
@@ -418,6 +442,10 @@ export function createChangesService(deps: ChangesDeps) {
           throw new Conflict('state_transition_not_allowed', `A ${c.type} change in ${from} cannot move to ${input.to}. Allowed next states: ${list}.`, {
             currentState: stateRef(from), allowedNextStates: allowed.map(stateRef),
           });
+        }
+        const blocked = BLOCKED_MOVES.includes(input.to) ? blockedBy(c.policy) : null;
+        if (blocked) {
+          throw new Conflict('policy_blocked', `${c.number} cannot move to ${input.to}: ${blocked}.`, { currentState: stateRef(from), policy: c.policy });
         }
         const bodyFields = input.actualStart !== undefined || input.actualEnd !== undefined || input.closeCode !== undefined || input.closeNotes !== undefined;
         if (bodyFields && input.to !== 'review' && input.to !== 'closed') {
@@ -472,6 +500,8 @@ export function createChangesService(deps: ChangesDeps) {
       const next = [];
       for (const n of nextStatesOf(c.type, from)) {
         const missing = missingFor(n, view);
+        const blocked = BLOCKED_MOVES.includes(n) ? blockedBy(c.policy) : null;
+        if (blocked) missing.push({ path: 'policy', message: blocked });
         if (from === 'authorize' && n === 'scheduled') missing.push(...(await pendingApprovals(db, c)));
         next.push({ ...stateRef(n), ready: missing.length === 0, missing });
       }
@@ -497,9 +527,17 @@ export function createChangesService(deps: ChangesDeps) {
         const before = await load(tx, c.id);
         const override = { level: input.level, reason: input.reason, by: actor.id, byName: actor.name, at: clock.now().toISOString() };
         await repo.update(tx, c.id, { risk_override: JSON.stringify(override) }, clock.now());
+        // the policy reads the effective risk: decide again, and ask again if it now wants other approvals
+        const policy = await assess(tx, c.id);
+        if (approvalTerms(policy) !== approvalTerms(c.policy)) await restartApprovals(tx, actor, c, 'risk override changed what the governance policy asks for');
         const after = await load(tx, c.id);
-        await audit.record(tx, actor, { action: 'change.risk_overridden', entityType: 'change', entityId: c.id, before: { risk: before.risk }, after: { risk: after.risk } });
+        await audit.record(tx, actor, {
+          action: 'change.risk_overridden', entityType: 'change', entityId: c.id,
+          before: { risk: before.risk, policy: before.policy && { approvals: before.policy.approvals, autoApprove: before.policy.autoApprove, block: before.policy.block } },
+          after: { risk: after.risk, policy: after.policy && { approvals: after.policy.approvals, autoApprove: after.policy.autoApprove, block: after.policy.block } },
+        });
         await emit(tx, actor, 'change.updated', after);
+        if (after.state.value !== before.state.value) await emit(tx, actor, 'change.state_changed', after);
         return after;
       });
     },
@@ -510,14 +548,16 @@ export function createChangesService(deps: ChangesDeps) {
         const c = await lockOr404(tx, ref);
         assertOpen(c, 'be re-assessed');
         const before = await load(tx, c.id);
-        await assess(tx, c.id);
+        const policy = await assess(tx, c.id);
         await repo.update(tx, c.id, {}, clock.now());
+        if (approvalTerms(policy) !== approvalTerms(c.policy)) await restartApprovals(tx, actor, c, 'the governance policy now asks for other approvals');
         const after = await load(tx, c.id);
         await audit.record(tx, actor, {
           action: 'change.assessed', entityType: 'change', entityId: c.id,
           before: { risk: before.risk.level, score: before.risk.score, conflicts: before.conflicts.length }, after: { risk: after.risk.level, score: after.risk.score, conflicts: after.conflicts.length },
         });
         await emit(tx, actor, 'change.updated', after);
+        if (after.state.value !== before.state.value) await emit(tx, actor, 'change.state_changed', after);
         return after;
       });
     },

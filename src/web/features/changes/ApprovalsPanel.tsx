@@ -76,7 +76,12 @@ function ApprovalsBody({ number, approvals }: { number: string; approvals: Chang
           </Badge>
         )}
       </Group>
-      {approvals.blockers.length && !approvals.met && (approvals.open || approvals.requirements.length > 0) ? (
+      {approvals.autoApproved ? (
+        <Alert color="green" variant="light" data-testid="auto-approved">
+          {approvals.met ? 'No approvals are needed' : 'No approvals will be needed when the change reaches Authorize'}: {approvals.autoApproved}.
+        </Alert>
+      ) : null}
+            {approvals.blockers.length && !approvals.met && (approvals.open || approvals.requirements.length > 0) ? (
         <Stack gap={2} data-testid="approval-blockers">
           {approvals.blockers.map((b) => (
             <Text key={b} size="sm" c="dimmed">

@@ -15,6 +15,7 @@ import { FormProblem } from '../../components/FormProblem';
 import { PermissionButton } from '../../components/PermissionButton';
 import { hasPermission, useCurrentUser } from '../auth/session';
 import { ApprovalsPanel } from './ApprovalsPanel';
+import { PolicyPanel, RiskOverrideButton } from './PolicyPanel';
 import {
   CHANGE_STATE_LABELS, changeKeys, ChangeStateBadge, ChangeTypeBadge, CLOSE_CODE_LABELS, CONFLICT_LABELS, FACTOR_LABELS, formatChangeWindow, formatMoment,
   localInputToIso, RISK_LABELS, RiskBadge, toLocalInput, ZoneNote,
@@ -75,6 +76,7 @@ function ChangeView({ change: c }: { change: Change }) {
         <Grid.Col span={{ base: 12, lg: 7 }}>
           <Stack gap="md">
             <RiskPanel change={c} />
+            <PolicyPanel change={c} />
             <ConflictsPanel change={c} />
             <ApprovalsPanel number={c.number} />
           </Stack>
@@ -262,6 +264,7 @@ function RiskPanel({ change: c }: { change: Change }) {
           Risk
         </Title>
         <Group gap="xs">
+          <RiskOverrideButton change={c} />
           <RiskBadge level={risk.effectiveLevel} size="lg" />
           {risk.score !== null ? (
             <Text size="sm" c="dimmed" data-testid="risk-score">
