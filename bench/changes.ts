@@ -10,7 +10,7 @@
  * (production change-controlled), the `cab` approver group the default approval rules name.
  *   npx tsx bench/changes.ts
  * Options (environment): BENCH_DURATION_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (32),
- * BENCH_POOL_SIZE (10), BENCH_PG_URL (loopback only).
+ * BENCH_POOL_SIZE (10), BENCH_PG_URL (loopback only), BENCH_CPU_PROF_DIR (the Shipgate process runs with --cpu-prof into it).
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
@@ -33,6 +33,7 @@ const WARMUP = num('BENCH_WARMUP_SECONDS', 3);
 const CONNECTIONS = Math.round(num('BENCH_CONNECTIONS', 32));
 const POOL_SIZE = Math.round(num('BENCH_POOL_SIZE', 10));
 const PG_URL = process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR ? path.resolve(process.env.BENCH_CPU_PROF_DIR) : null;
 const RATIO_GOAL = 0.4;
 const P99_GOAL_MS = 50;
 const RUN_ID = crypto.randomBytes(4).toString('hex');
@@ -126,7 +127,7 @@ async function main() {
 
   const sgEnv = shipgatePgEnv(oursUrl, tempDir('shipgate-bench-changes-'), POOL_SIZE);
   const token = await mintAdminToken(sgEnv);
-  const { child: ours, url: base } = await startShipgate(sgEnv);
+  const { child: ours, url: base } = await startShipgate(sgEnv, CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : []);
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
   // seed over the API
@@ -188,7 +189,8 @@ async function main() {
   say(`changes rows: ${rows.changes} changes (${rows.with_risk} with computed risk, ${rows.with_conflicts} with conflicts), ${rows.assessed} in Assess, ${rows.audit} audit events`);
 
   await stopProcess(bare.proc, 5_000);
-  await stopProcess(ours.proc, 5_000);
+  // the server must exit by itself for --cpu-prof to write its profile
+  await stopProcess(ours.proc, CPU_PROF_DIR ? 30_000 : 5_000);
 
   for (const [label, r] of [['create', c], ['transition', t]] as const) {
     const x = r.rps / b.rps;

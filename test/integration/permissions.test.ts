@@ -535,6 +535,10 @@ const ROUTES: RouteCase[] = [
   },
   { method: 'GET', path: '/api/v1/policies/schema', permission: 'policy:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/policies/schema' }) },
   {
+    method: 'POST', path: '/api/v1/policies/validate', permission: 'policy:read', ok: 200, writes: false,
+    valid: async () => ({ url: '/api/v1/policies/validate', body: { format: 'json', source: '{"rules": []}' } }),
+  },
+  {
     method: 'POST', path: '/api/v1/policies/{profileKey}/versions/{n}/activate', permission: 'policy:write', ok: 200, writes: true,
     valid: async (f) => ({ url: `/api/v1/policies/${(await f.governanceProfile(true)).key}/versions/2/activate` }),
   },

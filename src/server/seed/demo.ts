@@ -7,6 +7,7 @@ import { systemActor, type Actor, type Role } from '../modules/identity/permissi
 import type { Clock } from '../lib/clock.js';
 import { seedDemoReleases, type ReleaseSeedServices } from './demo-releases.js';
 import { hashPassword } from '../modules/identity/secrets.js';
+import type { CabService } from '../modules/approvals/cab.service.js';
 import type { BookingsService } from '../modules/bookings/bookings.service.js';
 import type { EnvironmentsService } from '../modules/environments/environments.service.js';
 import type { ServicesService } from '../modules/services/services.service.js';
@@ -90,6 +91,7 @@ interface SeedServices extends ReleaseSeedServices, ExampleInstallServices {
   environments: EnvironmentsService;
   bookings: BookingsService;
   windows: WindowsService;
+  cab: CabService;
 }
 
 /**
@@ -124,6 +126,7 @@ export async function seedDemoData(svc: SeedServices, db: Db, log: Logger, clock
     // the example governance profiles (regulated, standard, fast-lane) and the CABs they name
     const ids = (roles: Role[]) => roles.map((r) => people.get(r)!.id!);
     await installExampleProfiles(svc, db, actor, { cab: ids(['change_manager', 'approver', 'release_manager']), 'emergency-cab': ids(['change_manager', 'approver']) });
+    await svc.cab.create(actor, { key: 'weekly-cab', name: 'Weekly CAB', group: 'cab', timeZone: 'Europe/Berlin', firstMeeting: '2026-01-06T10:00', durationMinutes: 60, rrule: 'FREQ=WEEKLY;BYDAY=TU' });
     if (opts.releases) await seedDemoReleases(svc, manager!, teamIds, clock);
     if (opts.releases) await seedDemoBookings(svc, people, clock);
   } catch (err) {

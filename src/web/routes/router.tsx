@@ -21,6 +21,7 @@ import {
 } from './search';
 import { validateWindowsSearch } from '../features/windows/search';
 import { validateChangesSearch } from '../features/changes/search';
+import { validateCabBoardSearch } from '../features/cab/search';
 import { validateEnvironmentsSearch } from '../features/bookings/search';
 
 interface RouterContext {
@@ -80,11 +81,25 @@ const changeRoute = createRoute({
   component: lazyRouteComponent(() => import('../features/changes/ChangePage'), 'ChangePage'),
 });
 const approvalsRoute = page('approvals', lazyRouteComponent(() => import('../features/approvals/ApprovalsInboxPage'), 'ApprovalsInboxPage'));
+const cabRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: 'cab',
+  component: lazyRouteComponent(() => import('../features/cab/CabBoardsPage'), 'CabBoardsPage'),
+});
+const cabBoardRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: 'cab/$key',
+  validateSearch: validateCabBoardSearch,
+  component: lazyRouteComponent(() => import('../features/cab/CabBoardPage'), 'CabBoardPage'),
+});
 const environmentsAreaRoute = page('environments', lazyRouteComponent(placeholders, 'EnvironmentsAreaPage'));
 const deploymentsRoute = page('deployments', lazyRouteComponent(placeholders, 'DeploymentsPage'));
 const metricsRoute = page('metrics', lazyRouteComponent(placeholders, 'MetricsPage'));
 const integrationsRoute = page('integrations', lazyRouteComponent(placeholders, 'IntegrationsPage'));
-const policiesRoute = page('policies', lazyRouteComponent(placeholders, 'PoliciesPage'));
+const policiesLayout = createRoute({ getParentRoute: () => authedRoute, path: 'policies' });
+const policiesIndexRoute = createRoute({ getParentRoute: () => policiesLayout, path: '/', component: lazyRouteComponent(() => import('../features/policies/PoliciesPage'), 'PoliciesPage') });
+const profileRoute = createRoute({ getParentRoute: () => policiesLayout, path: '$key', component: lazyRouteComponent(() => import('../features/policies/ProfilePage'), 'ProfilePage') });
+const policiesRoute = policiesLayout.addChildren([policiesIndexRoute, profileRoute]);
 
 const releasesRoute = createRoute({
   getParentRoute: () => authedRoute,
@@ -193,6 +208,8 @@ const routeTree = rootRoute.addChildren([
     changesRoute,
     changeRoute,
     approvalsRoute,
+    cabRoute,
+    cabBoardRoute,
     environmentsAreaRoute,
     deploymentsRoute,
     metricsRoute,

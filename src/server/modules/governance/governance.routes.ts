@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../http/auth.js';
 import { commonErrors } from '../../http/problem.js';
-import { BacktestInput, BacktestResult, EvaluateInput, Evaluation, GovernanceProfile, PolicyInput, PolicyVersion, ProfileCreate, ProfileKeyParams, ProfileParams, VersionParams } from './governance.schemas.js';
+import { BacktestInput, BacktestResult, EvaluateInput, Evaluation, GovernanceProfile, PolicyInput, PolicyValidateInput, PolicyValidation, PolicyVersion, ProfileCreate, ProfileKeyParams, ProfileParams, VersionParams } from './governance.schemas.js';
 import type { GovernanceService } from './governance.service.js';
 
 const tags = ['governance'];
@@ -50,6 +50,15 @@ export function governanceRoutes(app: FastifyInstance, deps: { governance: Gover
     config: { permission: 'policy:read' },
     schema: { tags, operationId: 'getPolicySchema', summary: 'The JSON Schema of policy documents', response: { 200: z.record(z.string(), z.unknown()), ...commonErrors } },
   }, async () => svc.schema());
+
+  r.post(`${policies}/validate`, {
+    config: { permission: 'policy:read' },
+    schema: {
+      tags, operationId: 'validatePolicy', summary: 'Check a policy source without saving it',
+      description: 'Runs the checks of createPolicyVersion (syntax, the schema of GET /api/v1/policies/schema, approver groups exist) and answers 200 either way; errors[].path is the JSON pointer into the document.',
+      body: PolicyValidateInput, response: { 200: PolicyValidation, ...commonErrors },
+    },
+  }, async (req) => svc.validate(actorOf(req), req.body));
 
   r.post(`${policies}/:profileKey/versions/:n/activate`, {
     config: { permission: 'policy:write' },

@@ -13,6 +13,16 @@ export const PolicyInput = z.strictObject({
 });
 export type PolicyInput = z.infer<typeof PolicyInput>;
 
+export const PolicyValidateInput = PolicyInput.omit({ activate: true });
+export type PolicyValidateInput = z.infer<typeof PolicyValidateInput>;
+
+export const PolicyValidation = z.object({
+  valid: z.boolean(),
+  errors: z.array(z.object({ path: z.string().describe('JSON pointer into the document'), message: z.string() })),
+  document: z.record(z.string(), z.unknown()).optional().describe('the parsed document, when valid'),
+}).meta({ id: 'PolicyValidation' });
+export type PolicyValidation = z.infer<typeof PolicyValidation>;
+
 export const ProfileCreate = z.strictObject({
   key: keySchema,
   name: z.string().trim().min(1).max(200),

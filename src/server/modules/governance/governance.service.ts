@@ -12,7 +12,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { assertCan, type Actor } from '../identity/permissions.js';
 import { decide, groupReferences, type PolicyFacts } from './decide.js';
 import { POLICY_SCHEMA, type EnvironmentTier, type PolicyDocument } from './policy-document.js';
-import type { BacktestInput, BacktestResult, EvaluateInput, Evaluation, GovernanceProfile, PolicyInput, PolicyVersion, ProfileCreate } from './governance.schemas.js';
+import type { BacktestInput, BacktestResult, EvaluateInput, Evaluation, GovernanceProfile, PolicyInput, PolicyValidateInput, PolicyValidation, PolicyVersion, ProfileCreate } from './governance.schemas.js';
 
 const ajv = new Ajv2020({ allErrors: true, strictTypes: false });
 const validateDocument = ajv.compile<PolicyDocument>(POLICY_SCHEMA);
@@ -34,6 +34,23 @@ function schemaErrors(errors: ErrorObject[]): FieldError[] {
 const invalid = (errors: FieldError[]) =>
   new Invalid('invalid_policy', `The policy document is not valid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}.`, errors);
 
+/** Far beyond any real policy (conditions nest all/any a few levels), far below a stack overflow. */
+const MAX_POLICY_DEPTH = 64;
+
+/** Nesting depth of parsed JSON/YAML, iteratively (a recursive walk would overflow on the input it guards against). */
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > max) max = d;
+    if (max > MAX_POLICY_DEPTH) return max;
+    for (const child of Object.values(v as object)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
 /** Parses and validates a policy source against the published schema; unknown groups are checked by the caller. */
 export function parsePolicy(format: PolicyFormat, source: string): PolicyDocument {
   let doc: unknown;
@@ -42,6 +59,8 @@ export function parsePolicy(format: PolicyFormat, source: string): PolicyDocumen
   } catch (err) {
     throw new Invalid('invalid_policy_source', `The policy source is not valid ${format.toUpperCase()}: ${(err as Error).message}`, [{ path: '/', message: (err as Error).message }]);
   }
+  // schema validation recurses per nesting level: refuse absurd depth before it overflows the stack
+  if (depthOf(doc) > MAX_POLICY_DEPTH) throw invalid([{ path: '/', message: `is nested too deeply (more than ${MAX_POLICY_DEPTH} levels)` }]);
   if (!validateDocument(doc)) throw invalid(schemaErrors(validateDocument.errors ?? []));
   const seen = new Set<string>();
   const dup: FieldError[] = [];
@@ -172,6 +191,19 @@ export function createGovernanceService(deps: GovernanceDeps) {
         await emit(tx, actor, 'governance_profile.updated', after);
         return presentVersion(key, (await versionsOf(tx, p.id)).find((v) => v.version === n)!);
       });
+    },
+
+    /** The checks of addPolicy without saving: editors call it while writing, so problems are an answer, not an error. */
+    async validate(actor: Actor, input: PolicyValidateInput): Promise<PolicyValidation> {
+      assertCan(actor, 'policy:read');
+      try {
+        const doc = parsePolicy(input.format, input.source);
+        await checkGroups(db, doc);
+        return { valid: true, errors: [], document: doc as unknown as Record<string, unknown> };
+      } catch (err) {
+        if (err instanceof Invalid) return { valid: false, errors: err.errors ?? [] };
+        throw err;
+      }
     },
 
     async versions(actor: Actor, key: string): Promise<{ items: PolicyVersion[] }> {

@@ -8,6 +8,8 @@ export interface ChangesSearch {
   type?: ChangeType;
   service?: string;
   q?: string;
+  /** board: columns by state; absent: the list */
+  view?: 'board';
 }
 
 function str(value: unknown): string | undefined {
@@ -23,6 +25,7 @@ export function validateChangesSearch(search: Record<string, unknown>): ChangesS
     type: TYPES.includes(search.type as ChangeType) ? (search.type as ChangeType) : undefined,
     service: str(search.service),
     q: str(search.q),
+    view: search.view === 'board' ? 'board' : undefined,
   };
 }
 

@@ -19,12 +19,9 @@ export function DashboardPage() {
   );
 }
 
-export const ChangesPage = () => area('changes');
-export const ApprovalsPage = () => area('approvals');
 export const DeploymentsPage = () => area('deployments');
 export const MetricsPage = () => area('metrics');
 export const IntegrationsPage = () => area('integrations');
-export const PoliciesPage = () => area('policies');
 
 export function EnvironmentsAreaPage() {
   return (

@@ -18,35 +18,6 @@ export const AREAS = {
       'DORA summary',
     ],
   },
-  releases: {
-    title: 'Releases',
-    question: 'Will this release land, and what blocks it?',
-    shows: [
-      'Status with health reasons',
-      'Phases timeline',
-      'Gates with live criteria',
-      'Scope by status',
-      'Dependencies',
-      'History',
-    ],
-  },
-  changes: {
-    title: 'Changes',
-    question: 'May this change go, and on what evidence?',
-    shows: [
-      'State and the allowed next states',
-      'Risk with its factor breakdown',
-      'Conflicts',
-      'Approvals, including who may still approve',
-      'Plans, linked deployments and work items',
-      'Timeline',
-    ],
-  },
-  approvals: {
-    title: 'Approvals',
-    question: 'What must I decide?',
-    shows: ['Your queue ordered by due date and risk', 'CAB agenda with bulk decisions'],
-  },
   environments: {
     title: 'Environments',
     question: 'What runs where, and who has it?',
@@ -74,11 +45,6 @@ export const AREAS = {
       'Dead letters with replay',
       'Mappings with preview',
     ],
-  },
-  policies: {
-    title: 'Policies',
-    question: 'What process does each service get?',
-    shows: ['Governance profiles', 'Policy editor with validation', 'Backtest results'],
   },
 } satisfies Record<string, AreaSpec>;
 
