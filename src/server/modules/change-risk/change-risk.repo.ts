@@ -61,8 +61,54 @@ export interface ProposedWindow {
   end: Date;
 }
 
+/** Everything about a change's scope that conflicts and risk read besides the overlaps, in one round trip. */
+export interface AssessmentFacts {
+  services: { id: string; key: string; tier: number; tags: string[] }[];
+  environments: { id: string; key: string; tier: EnvironmentTier }[];
+  /** windows overridden for this change (overrides name a change by id or by number) */
+  overrides: { window_id: string; by: string; reason: string; at: Date }[];
+  /** the time-window revision this transaction sees */
+  windowRevision: string;
+  /** closed changes on these services that ended since the given time, and how many were unsuccessful */
+  closed: number;
+  unsuccessful: number;
+  /** keys of every service depending on one of these, directly or through others (cycles end the walk) */
+  dependents: string[];
+}
+
 export function createChangeRiskRepo() {
   return {
+    async facts(db: Executor, change: { id: string; number: string; serviceIds: string[]; environmentIds: string[] }, since: Date): Promise<AssessmentFacts> {
+      const services = uuids(change.serviceIds);
+      const { rows } = await sql<Omit<AssessmentFacts, 'overrides'> & { overrides: { window_id: string; by: string; reason: string; at: string }[] }>`
+        select
+          coalesce((select json_agg(json_build_object('id', s.id, 'key', s.key, 'tier', s.tier, 'tags', s.tags) order by s.key)
+            from services s where s.id = any(${services})), '[]'::json) as services,
+          coalesce((select json_agg(json_build_object('id', e.id, 'key', e.key, 'tier', e.tier) order by e.sort_order, e.key)
+            from environments e where e.id = any(${uuids(change.environmentIds)})), '[]'::json) as environments,
+          coalesce((select json_agg(json_build_object('window_id', o.window_id, 'by', o.created_by_name, 'reason', o.reason, 'at', o.created_at))
+            from time_window_overrides o where o.subject_type = 'change' and o.subject_ref in (${change.id}, ${change.number})), '[]'::json) as overrides,
+          coalesce((select revision::text from time_window_state where id = 1), '0') as "windowRevision",
+          h.closed, h.unsuccessful,
+          coalesce((
+            with recursive dependents (id) as (
+              select d.service_id from service_dependencies d where d.depends_on_id = any(${services})
+              union
+              select d.service_id from service_dependencies d join dependents x on d.depends_on_id = x.id
+            )
+            select json_agg(s.key order by s.key) from dependents x join services s on s.id = x.id where not (s.id = any(${services}))
+          ), '[]'::json) as dependents
+        from (
+          select count(*)::int as closed, (count(*) filter (where c.close_code = 'unsuccessful'))::int as unsuccessful
+          from change_requests c
+          where c.state = 3 and c.id <> ${change.id}::uuid
+            and coalesce(c.actual_end, c.updated_at) >= ${since}::timestamptz
+            and exists (select 1 from change_services cs where cs.change_id = c.id and cs.service_id = any(${services}))
+        ) h`.execute(db);
+      const r = rows[0]!;
+      return { ...r, overrides: r.overrides.map((o) => ({ ...o, at: new Date(o.at) })) };
+    },
+
     /** (a) other active changes overlapping the window on one of the same services in one of the same environments */
     async changeOverlaps(db: Executor, w: ProposedWindow, serviceIds: string[], environmentIds: string[]): Promise<ChangeOverlapRow[]> {
       if (!serviceIds.length || !environmentIds.length) return [];
@@ -121,53 +167,6 @@ export function createChangeRiskRepo() {
         order by c.planned_start, c.number
         limit ${MAX_CONFLICTS_PER_KIND}`.execute(db);
       return rows;
-    },
-
-    /** windows overridden for this change (overrides name a change by id or by number) */
-    async overridesFor(db: Executor, changeId: string, number: string): Promise<{ window_id: string; by: string; reason: string; at: Date }[]> {
-      return db
-        .selectFrom('time_window_overrides')
-        .select(['window_id', 'created_by_name as by', 'reason', 'created_at as at'])
-        .where('subject_type', '=', 'change')
-        .where('subject_ref', 'in', [changeId, number])
-        .execute();
-    },
-
-    async services(db: Executor, ids: string[]): Promise<{ id: string; key: string; tier: number; tags: string[] }[]> {
-      if (!ids.length) return [];
-      return db.selectFrom('services').select(['id', 'key', 'tier', 'tags']).where('id', 'in', ids).orderBy('key').execute();
-    },
-
-    async environments(db: Executor, ids: string[]): Promise<{ id: string; key: string; tier: EnvironmentTier }[]> {
-      if (!ids.length) return [];
-      return db.selectFrom('environments').select(['id', 'key', 'tier']).where('id', 'in', ids).orderBy('sort_order').orderBy('key').execute();
-    },
-
-    /** Closed changes (state 3) on any of the services that ended since `since`, and how many were unsuccessful. */
-    async closedSince(db: Executor, serviceIds: string[], since: Date, excludeChangeId: string): Promise<{ closed: number; unsuccessful: number }> {
-      if (!serviceIds.length) return { closed: 0, unsuccessful: 0 };
-      const { rows } = await sql<{ closed: number; unsuccessful: number }>`
-        select count(*)::int as closed, (count(*) filter (where c.close_code = 'unsuccessful'))::int as unsuccessful
-        from change_requests c
-        where c.state = 3 and c.id <> ${excludeChangeId}::uuid
-          and coalesce(c.actual_end, c.updated_at) >= ${since}::timestamptz
-          and exists (select 1 from change_services cs where cs.change_id = c.id and cs.service_id = any(${uuids(serviceIds)}))`.execute(db);
-      return rows[0] ?? { closed: 0, unsuccessful: 0 };
-    },
-
-    /** Keys of every service depending on one of these, directly or through others (cycles end the walk). */
-    async dependents(db: Executor, serviceIds: string[]): Promise<string[]> {
-      if (!serviceIds.length) return [];
-      const { rows } = await sql<{ key: string }>`
-        with recursive dependents (id) as (
-          select d.service_id from service_dependencies d where d.depends_on_id = any(${uuids(serviceIds)})
-          union
-          select d.service_id from service_dependencies d join dependents x on d.depends_on_id = x.id
-        )
-        select s.key from dependents x join services s on s.id = x.id
-        where not (s.id = any(${uuids(serviceIds)}))
-        order by s.key`.execute(db);
-      return rows.map((r) => r.key);
     },
   };
 }

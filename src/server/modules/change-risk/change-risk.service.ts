@@ -11,7 +11,7 @@ import type { AppliedWindow } from '../windows/engine/index.js';
 import { createWindowIndexCache, type LoadedWindows } from '../windows/windows.index-cache.js';
 import type { WindowsRepo } from '../windows/windows.repo.js';
 import { windowRevision } from '../windows/windows.revision.js';
-import { createChangeRiskRepo, type ChangeRiskRepo } from './change-risk.repo.js';
+import { createChangeRiskRepo, type AssessmentFacts, type ChangeRiskRepo } from './change-risk.repo.js';
 import { assessRisk, FAILURE_RATE_DAYS } from './risk.js';
 
 export { assessRisk, levelOf, FACTORS, LEVEL_THRESHOLDS } from './risk.js';
@@ -43,21 +43,19 @@ export function createChangeAssessor(deps: ChangeAssessorDeps): ChangeAssessor &
   const timeZone = deps.timeZone ?? 'UTC';
   let cached: LoadedWindows | null = null;
 
-  /** The window index at the revision `tx` sees, rebuilt through `tx` only when that revision differs. */
-  async function loadWindows(tx: Executor): Promise<LoadedWindows> {
-    const revision = await windowRevision(tx);
-    if (cached && cached.revision === revision) return cached;
+  /** The window index at the revision `tx` sees (read by the caller, or here), rebuilt through `tx` only when that revision differs. */
+  async function loadWindows(tx: Executor, knownRevision?: string): Promise<LoadedWindows> {
+    const revision = String(knownRevision ?? (await windowRevision(tx)));
+    if (cached && String(cached.revision) === revision) return cached;
     const loaded = await createWindowIndexCache({ db: tx, repo: deps.windowsRepo }).get();
     if (!cached || BigInt(loaded.revision) >= BigInt(cached.revision)) cached = loaded;
     return loaded;
   }
 
-  async function windowConflicts(tx: Executor, change: ChangeSnapshot, start: number, end: number): Promise<ChangeConflict[]> {
-    const services = await repo.services(tx, change.serviceIds);
-    const environments = await repo.environments(tx, change.environmentIds);
-    const overrideRows = await repo.overridesFor(tx, change.id, change.number);
+  async function windowConflicts(tx: Executor, change: ChangeSnapshot, facts: AssessmentFacts, start: number, end: number): Promise<ChangeConflict[]> {
+    const { services, environments, overrides: overrideRows } = facts;
     if (!services.length || !environments.length) return [];
-    const loaded = await loadWindows(tx);
+    const loaded = await loadWindows(tx, facts.windowRevision);
     const overrides = new Map(overrideRows.map((o) => [o.window_id, { by: o.by, reason: o.reason, at: o.at.toISOString() }]));
     const hits = new Map<string, WindowHit>();
     for (const svc of services) {
@@ -96,67 +94,77 @@ export function createChangeAssessor(deps: ChangeAssessorDeps): ChangeAssessor &
     return out.sort((a, b) => rank[a.kind]! - rank[b.kind]! || a.start!.localeCompare(b.start!) || a.with.label.localeCompare(b.with.label));
   }
 
+  const factsOf = (tx: Executor, change: ChangeSnapshot) =>
+    repo.facts(tx, change, new Date(deps.clock.now().getTime() - FAILURE_RATE_DAYS * DAY));
+
+  async function conflicts(tx: Executor, change: ChangeSnapshot, facts: AssessmentFacts): Promise<ChangeConflict[]> {
+    if (!change.plannedStart || !change.plannedEnd || change.plannedEnd <= change.plannedStart) return [];
+    const start = change.plannedStart.getTime();
+    const end = change.plannedEnd.getTime();
+    const w = { changeId: change.id, start: change.plannedStart, end: change.plannedEnd };
+    // sequential, not Promise.all: a transaction is one connection either way
+    const same = await repo.changeOverlaps(tx, w, change.serviceIds, change.environmentIds);
+    const related = await repo.dependencyOverlaps(tx, w, change.serviceIds, change.environmentIds);
+    const windows = await windowConflicts(tx, change, facts, start, end);
+    const assignee = change.assigneeId ? await repo.assigneeOverlaps(tx, w, change.assigneeId) : [];
+
+    const overlap = (r: { planned_start: Date; planned_end: Date }) => ({ start: Math.max(start, r.planned_start.getTime()), end: Math.min(end, r.planned_end.getTime()) });
+    const iso = (o: { start: number; end: number }) => ({ start: new Date(o.start).toISOString(), end: new Date(o.end).toISOString() });
+    const out: ChangeConflict[] = [];
+    const seen = new Set<string>();
+    for (const r of same) {
+      const o = overlap(r);
+      seen.add(r.id);
+      out.push({
+        kind: 'change_overlap', with: { type: 'change', id: r.id, label: r.number }, ...iso(o),
+        detail: `${r.number} ${quoted(r.title)} also changes ${r.services.join(', ')} in ${r.environments.join(', ')} ${span(o.start, o.end)}.`,
+      });
+    }
+    for (const r of related) {
+      if (seen.has(r.id)) continue; // already reported as a direct overlap
+      const o = overlap(r);
+      out.push({
+        kind: 'dependency_overlap', with: { type: 'change', id: r.id, label: r.number }, ...iso(o),
+        detail: `${r.number} ${quoted(r.title)} changes ${r.links.join(', ')} in ${r.environments.join(', ')} ${span(o.start, o.end)}.`,
+      });
+    }
+    out.push(...windows);
+    for (const r of assignee) {
+      const o = overlap(r);
+      out.push({
+        kind: 'assignee_double_booked', with: { type: 'change', id: r.id, label: r.number }, ...iso(o),
+        detail: `${r.assignee_name} is also assigned ${r.number} ${quoted(r.title)} ${span(o.start, o.end)}.`,
+      });
+    }
+    return out;
+  }
+
+  function risk(change: ChangeSnapshot, facts: AssessmentFacts, found: ChangeConflict[]): RiskAssessment {
+    const { services, environments, closed, unsuccessful, dependents } = facts;
+    const assessed = assessRisk({
+      type: change.type, services, environments, workItemCount: change.workItemCount, conflicts: found,
+      plannedStart: change.plannedStart, timeZone, closed, unsuccessful, dependents,
+    });
+    const policyFacts: AssessedFacts = {
+      serviceTier: services.length ? Math.min(...services.map((s) => s.tier)) : null,
+      environmentTier: ENV_RANK.find((t) => environments.some((e) => e.tier === t)) ?? null,
+      changeFailureRate90d: closed ? unsuccessful / closed : null,
+    };
+    return { ...assessed, facts: policyFacts };
+  }
+
   return {
     loadWindows,
-
     async conflicts(tx, change) {
-      if (!change.plannedStart || !change.plannedEnd || change.plannedEnd <= change.plannedStart) return [];
-      const start = change.plannedStart.getTime();
-      const end = change.plannedEnd.getTime();
-      const w = { changeId: change.id, start: change.plannedStart, end: change.plannedEnd };
-      // sequential, not Promise.all: a transaction is one connection either way
-      const same = await repo.changeOverlaps(tx, w, change.serviceIds, change.environmentIds);
-      const related = await repo.dependencyOverlaps(tx, w, change.serviceIds, change.environmentIds);
-      const windows = await windowConflicts(tx, change, start, end);
-      const assignee = change.assigneeId ? await repo.assigneeOverlaps(tx, w, change.assigneeId) : [];
-
-      const overlap = (r: { planned_start: Date; planned_end: Date }) => ({ start: Math.max(start, r.planned_start.getTime()), end: Math.min(end, r.planned_end.getTime()) });
-      const iso = (o: { start: number; end: number }) => ({ start: new Date(o.start).toISOString(), end: new Date(o.end).toISOString() });
-      const out: ChangeConflict[] = [];
-      const seen = new Set<string>();
-      for (const r of same) {
-        const o = overlap(r);
-        seen.add(r.id);
-        out.push({
-          kind: 'change_overlap', with: { type: 'change', id: r.id, label: r.number }, ...iso(o),
-          detail: `${r.number} ${quoted(r.title)} also changes ${r.services.join(', ')} in ${r.environments.join(', ')} ${span(o.start, o.end)}.`,
-        });
-      }
-      for (const r of related) {
-        if (seen.has(r.id)) continue; // already reported as a direct overlap
-        const o = overlap(r);
-        out.push({
-          kind: 'dependency_overlap', with: { type: 'change', id: r.id, label: r.number }, ...iso(o),
-          detail: `${r.number} ${quoted(r.title)} changes ${r.links.join(', ')} in ${r.environments.join(', ')} ${span(o.start, o.end)}.`,
-        });
-      }
-      out.push(...windows);
-      for (const r of assignee) {
-        const o = overlap(r);
-        out.push({
-          kind: 'assignee_double_booked', with: { type: 'change', id: r.id, label: r.number }, ...iso(o),
-          detail: `${r.assignee_name} is also assigned ${r.number} ${quoted(r.title)} ${span(o.start, o.end)}.`,
-        });
-      }
-      return out;
+      return conflicts(tx, change, await factsOf(tx, change));
     },
-
-    async risk(tx, change, conflicts): Promise<RiskAssessment> {
-      const since = new Date(deps.clock.now().getTime() - FAILURE_RATE_DAYS * DAY);
-      const services = await repo.services(tx, change.serviceIds);
-      const environments = await repo.environments(tx, change.environmentIds);
-      const { closed, unsuccessful } = await repo.closedSince(tx, change.serviceIds, since, change.id);
-      const dependents = await repo.dependents(tx, change.serviceIds);
-      const assessed = assessRisk({
-        type: change.type, services, environments, workItemCount: change.workItemCount, conflicts,
-        plannedStart: change.plannedStart, timeZone, closed, unsuccessful, dependents,
-      });
-      const facts: AssessedFacts = {
-        serviceTier: services.length ? Math.min(...services.map((s) => s.tier)) : null,
-        environmentTier: ENV_RANK.find((t) => environments.some((e) => e.tier === t)) ?? null,
-        changeFailureRate90d: closed ? unsuccessful / closed : null,
-      };
-      return { ...assessed, facts };
+    async risk(tx, change, found) {
+      return risk(change, await factsOf(tx, change), found);
+    },
+    async assess(tx, change) {
+      const facts = await factsOf(tx, change);
+      const found = await conflicts(tx, change, facts);
+      return { conflicts: found, risk: risk(change, facts, found) };
     },
   };
 }

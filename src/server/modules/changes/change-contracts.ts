@@ -94,6 +94,8 @@ export interface ChangeConflict {
 export interface ChangeAssessor {
   conflicts(tx: Executor, change: ChangeSnapshot): Promise<ChangeConflict[]>;
   risk(tx: Executor, change: ChangeSnapshot, conflicts: ChangeConflict[]): Promise<RiskAssessment>;
+  /** conflicts, then risk counting them, reading the scope's facts once (what the changes module uses) */
+  assess(tx: Executor, change: ChangeSnapshot): Promise<{ conflicts: ChangeConflict[]; risk: RiskAssessment }>;
 }
 
 /** The facts a policy decides a change on. */

@@ -4,7 +4,7 @@ import type { Executor, Tx } from '../../db/tx.js';
 import type { Cursor } from '../../lib/cursor.js';
 import { isUuid } from '../../lib/ids.js';
 import type { SortSpec } from '../../lib/keyset.js';
-import type { ChangeConflict, ChangeSnapshot, PolicyVerdict, RiskFactor } from './change-contracts.js';
+import { CHANGE_STATES, type ChangeConflict, type ChangeSnapshot, type PolicyVerdict, type RiskFactor } from './change-contracts.js';
 import type { ChangeSort, TemplateDefinition } from './changes.schemas.js';
 
 type RefJson = { id: string; key: string; name: string };
@@ -104,6 +104,15 @@ function selectChanges(db: Executor) {
     ]);
 }
 
+/** The columns of a new change besides its number and timestamps: its values, assessment and policy verdict. */
+export type NewChangeRow = ChangeValues & {
+  id: string; type: ChangeType; requested_by: string | null; template_id: string | null; template_version: number | null;
+  risk_level: RiskLevel; risk_score: number; risk_factors: string; conflicts: string; conflicts_checked_at: Date; policy: string | null;
+};
+
+// one text parameter split server-side: the same on pg and PGlite, whatever their array serialisation
+const uuidArray = (ids: string[]) => sql`string_to_array(${ids.join(',')}, ',')::uuid[]`;
+
 const NUMBER = /^chg\d{7,}$/i;
 /** By id, or by number (case-insensitive: CHG0000001). Anything else matches nothing. */
 const byRef = (ref: string): Expression<SqlBool> =>
@@ -146,14 +155,25 @@ async function resolve(db: Executor, table: 'services' | 'environments' | 'teams
 
 export function createChangesRepo() {
   return {
-    /** CHG + 7 digits from the sequence: unique and increasing across nodes without locks. */
-    async nextNumber(tx: Tx): Promise<string> {
-      const { rows } = await sql<{ n: string }>`select nextval('change_number_seq')::text as n`.execute(tx);
-      return `CHG${rows[0]!.n.padStart(7, '0')}`;
-    },
-
-    async insert(tx: Tx, row: ChangeValues & { id: string; number: string; type: ChangeType; requested_by: string | null; template_id: string | null; template_version: number | null }, at: Date): Promise<void> {
-      await tx.insertInto('change_requests').values({ ...row, created_at: at, updated_at: at }).execute();
+    /**
+     * A new change with its links and first history row in one statement (one round trip), assessed
+     * beforehand. Its number is CHG + at least 7 digits from the sequence: unique and increasing
+     * across nodes without locks. Returns the number.
+     */
+    async insertNew(tx: Tx, row: NewChangeRow, links: { serviceIds: string[]; environmentIds: string[]; workItemIds: string[] }, created: { transitionId: string; actorId: string | null; actorName: string }, at: Date): Promise<string> {
+      const number = sql<string>`(select 'CHG' || lpad(v::text, greatest(7, length(v::text)), '0') from (select nextval('change_number_seq') as v) n)`;
+      const insert = tx.insertInto('change_requests').values({ ...row, number, created_at: at, updated_at: at }).returning(['id', 'number']);
+      const { rows } = await sql<{ number: string }>`
+        with c as (${insert}),
+        s as (insert into change_services (change_id, service_id) select c.id, x from c, unnest(${uuidArray(links.serviceIds)}) x),
+        e as (insert into change_environments (change_id, environment_id) select c.id, x from c, unnest(${uuidArray(links.environmentIds)}) x),
+        w as (insert into change_work_items (change_id, work_item_id) select c.id, x from c, unnest(${uuidArray(links.workItemIds)}) x),
+        t as (
+          insert into change_state_transitions (id, change_id, from_state, to_state, actor_id, actor_name, comment, at)
+          select ${created.transitionId}::uuid, c.id, null, ${CHANGE_STATES.new}, ${created.actorId}::uuid, ${created.actorName}, 'created', ${at}::timestamptz from c
+        )
+        select number from c`.execute(tx);
+      return rows[0]!.number;
     },
 
     async update(

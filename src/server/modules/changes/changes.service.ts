@@ -1,4 +1,4 @@
-import type { ChangeStateValue } from '../../db/schema.js';
+import type { ChangeStateValue, RiskLevel } from '../../db/schema.js';
 import type { Db, Executor, Tx } from '../../db/tx.js';
 import type { Clock } from '../../lib/clock.js';
 import { toPage, type Page } from '../../lib/cursor.js';
@@ -120,14 +120,18 @@ export function createChangesService(deps: ChangesDeps) {
    */
   async function assess(tx: Tx, id: string): Promise<PolicyVerdict | null> {
     const core = (await repo.core(tx, id))!;
-    const snap = snapshotOf(core, await repo.scopeIds(tx, id));
-    const conflicts = await assessor.conflicts(tx, snap);
-    const risk = await assessor.risk(tx, snap, conflicts);
+    const a = await assessmentOf(tx, snapshotOf(core, await repo.scopeIds(tx, id)), core.risk_override?.level ?? null);
+    await repo.storeAssessment(tx, id, { level: a.risk.level, score: a.risk.score, factors: a.risk.factors, conflicts: a.conflicts, policy: a.policy }, clock.now());
+    return a.policy;
+  }
+
+  /** Conflicts, risk and the policy's verdict on it, the manual override level winning for the policy. */
+  async function assessmentOf(tx: Tx, snap: ChangeSnapshot, overrideLevel: RiskLevel | null) {
+    const { conflicts, risk } = await assessor.assess(tx, snap);
     const policy = await governor.evaluate(tx, snap.serviceIds, {
-      ...risk.facts, changeType: core.type, riskLevel: core.risk_override?.level ?? risk.level, riskScore: risk.score, testsPassed: null,
+      ...risk.facts, changeType: snap.type, riskLevel: overrideLevel ?? risk.level, riskScore: risk.score, testsPassed: null,
     });
-    await repo.storeAssessment(tx, id, { level: risk.level, score: risk.score, factors: risk.factors, conflicts, policy }, clock.now());
-    return policy;
+    return { conflicts, risk, policy };
   }
 
   /** Approvals already asked for start again in a new round (a Scheduled change goes back to Authorize). */
@@ -335,18 +339,23 @@ export function createChangesService(deps: ChangesDeps) {
           close_code: null, close_notes: '', on_hold: false, on_hold_reason: '', emergency_reason: input.emergencyReason ?? null,
           assignment_team_id: links.values.assignment_team_id ?? null, assignee_id: links.values.assignee_id ?? null, release_id: links.values.release_id ?? null,
         };
-        const number = await repo.nextNumber(tx);
-        await repo.insert(tx, { id, number, type: input.type, requested_by: actor.id, template_id: template?.id ?? null, template_version: template?.version ?? null, ...values }, now);
-        await repo.setServices(tx, id, serviceIds);
-        await repo.setEnvironments(tx, id, environmentIds);
-        if (links.workItemIds) await repo.setWorkItems(tx, id, links.workItemIds);
-        await recordTransition(tx, actor, id, null, CHANGE_STATES.new, 'created');
+        const workItemIds = links.workItemIds ?? [];
+        // assessed before it is written, so the change is written once (its own row is not there to conflict with)
+        const a = await assessmentOf(tx, {
+          id, number: '', type: input.type, state: CHANGE_STATES.new, title: values.title, requestedBy: actor.id, assigneeId: values.assignee_id,
+          assignmentTeamId: values.assignment_team_id, releaseId: values.release_id, approvalRound: 1, plannedStart, plannedEnd, serviceIds, environmentIds,
+          workItemCount: workItemIds.length, riskLevel: null, policy: null,
+        }, null);
+        const number = await repo.insertNew(tx, {
+          id, type: input.type, requested_by: actor.id, template_id: template?.id ?? null, template_version: template?.version ?? null, ...values,
+          risk_level: a.risk.level, risk_score: a.risk.score, risk_factors: JSON.stringify(a.risk.factors), conflicts: JSON.stringify(a.conflicts), conflicts_checked_at: now,
+          policy: a.policy === null ? null : JSON.stringify(a.policy),
+        }, { serviceIds, environmentIds, workItemIds }, { transitionId: newId(), actorId: actor.id, actorName: actor.name }, now);
         if (input.type === 'emergency') {
           // emergency changes are approved fast and reviewed afterwards (SOX: retroactive approval)
           const dueAt = new Date((plannedEnd ?? now).getTime() + PIR_DUE_DAYS * DAY);
           await repo.insertTask(tx, { id: newId(), change_id: id, kind: 'post_implementation_review', title: `Post-implementation review of ${number}`, due_at: dueAt, assignee_id: values.assignee_id, created_at: now });
         }
-        await assess(tx, id);
         const created = await load(tx, id);
         await emit(tx, actor, 'change.created', created);
         await audit.record(tx, actor, { action: 'change.created', entityType: 'change', entityId: id, after: auditView(created) });
@@ -470,7 +479,6 @@ export function createChangesService(deps: ChangesDeps) {
             });
           }
         }
-        const before = await load(tx, c.id);
         const to = CHANGE_STATES[input.to];
         const now = clock.now();
         await repo.update(tx, c.id, { ...values, state: to }, now);
@@ -483,7 +491,7 @@ export function createChangesService(deps: ChangesDeps) {
         const after = await load(tx, c.id);
         await audit.record(tx, actor, {
           action: 'change.state_changed', entityType: 'change', entityId: c.id,
-          before: { state: before.state.name, ...(bodyFields ? { actualStart: before.actualStart, actualEnd: before.actualEnd, closeCode: before.closeCode } : {}) },
+          before: { state: from, ...(bodyFields ? { actualStart: isoD(c.actual_start), actualEnd: isoD(c.actual_end), closeCode: c.close_code } : {}) },
           after: { state: after.state.name, comment: input.comment ?? '', ...(bodyFields ? { actualStart: after.actualStart, actualEnd: after.actualEnd, closeCode: after.closeCode } : {}) },
         });
         await emit(tx, actor, 'change.state_changed', after);
