@@ -189,6 +189,20 @@ describe.each(targets)('changes API on %s', (kind) => {
       expect(hist.items.map((h) => h.to.name)).toEqual(['new', 'assess', 'authorize', 'scheduled', 'authorize', 'scheduled', 'implement', 'review', 'closed']);
     });
 
+    it('an emergency change cannot be closed before its post-implementation review is done', async () => {
+      const s = svc();
+      met = true;
+      const c = await s.create(actor(), { type: 'emergency', title: 'Roll back the bad config', emergencyReason: 'checkout down', backoutPlan: 'revert', plannedStart: '2030-08-01T10:00:00Z', plannedEnd: '2030-08-01T11:00:00Z' } as never);
+      for (const to of ['authorize', 'scheduled', 'implement'] as const) await s.transition(actor(), c.id, { to });
+      await s.transition(actor(), c.id, { to: 'review', actualStart: '2030-08-01T10:02:00Z', actualEnd: '2030-08-01T10:20:00Z', closeCode: 'successful' });
+      const refused = await s.transition(actor(), c.id, { to: 'closed' }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'transition_requirements_not_met', errors: [{ path: 'tasks' }] });
+      expect((await s.nextStates(actor(), c.id)).next).toMatchObject([{ name: 'closed', ready: false, missing: [{ path: 'tasks' }] }]);
+      expect((await s.get(actor(), c.id)).state.name).toBe('review');
+      await s.completeTask(actor(), c.id, c.tasks[0]!.id);
+      expect((await s.transition(actor(), c.id, { to: 'closed' })).state.name).toBe('closed');
+    });
+
     it('the workflow loads with a lock and returns a rejected change to New; re-entering Authorize opens a new round', async () => {
       const s = svc();
       met = false;

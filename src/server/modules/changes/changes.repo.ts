@@ -219,10 +219,12 @@ export function createChangesRepo() {
       return { serviceIds: s.map((x) => x.service_id), environmentIds: e.map((x) => x.environment_id), workItemCount: Number(w?.n ?? 0) };
     },
 
-    async hasProductionEnvironment(db: Executor, id: string): Promise<boolean> {
-      const row = await db.selectFrom('change_environments as ce').innerJoin('environments as e', 'e.id', 'ce.environment_id')
-        .select('e.id').where('ce.change_id', '=', id).where('e.tier', '=', 'production').executeTakeFirst();
-      return row !== undefined;
+    /** What transition requirements read besides the change row: a production environment in scope, open review tasks. */
+    async requirementFacts(db: Executor, id: string): Promise<{ hasProduction: boolean; openReviews: number }> {
+      const { rows } = await sql<{ has_production: boolean; open_reviews: number }>`
+        select exists (select 1 from change_environments ce join environments e on e.id = ce.environment_id where ce.change_id = ${id}::uuid and e.tier = 'production') as has_production,
+          (select count(*)::int from change_tasks k where k.change_id = ${id}::uuid and k.kind = 'post_implementation_review' and k.status = 'open') as open_reviews`.execute(db);
+      return { hasProduction: rows[0]!.has_production, openReviews: rows[0]!.open_reviews };
     },
 
     async list(db: Executor, f: ChangeFilter): Promise<ChangeRow[]> {

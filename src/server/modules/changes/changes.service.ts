@@ -217,7 +217,7 @@ export function createChangesService(deps: ChangesDeps) {
     return {
       type: c.type, description: c.description, justification: c.justification, assignmentTeamId: c.assignment_team_id,
       riskLevel: c.risk_override?.level ?? c.risk_level, backoutPlan: c.backout_plan, securityImpact: c.security_impact,
-      hasProduction: await repo.hasProductionEnvironment(tx, c.id), plannedStart: c.planned_start, plannedEnd: c.planned_end,
+      ...(await repo.requirementFacts(tx, c.id)), plannedStart: c.planned_start, plannedEnd: c.planned_end,
       actualStart: c.actual_start, actualEnd: c.actual_end, closeCode: c.close_code,
     };
   }

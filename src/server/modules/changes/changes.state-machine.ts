@@ -35,6 +35,8 @@ export interface RequirementView {
   backoutPlan: string;
   securityImpact: string | null;
   hasProduction: boolean;
+  /** post-implementation review tasks not done yet */
+  openReviews: number;
   plannedStart: Date | null;
   plannedEnd: Date | null;
   actualStart: Date | null;
@@ -68,6 +70,10 @@ export function missingFor(to: ChangeStateName, c: RequirementView): FieldError[
       need(c.actualStart === null, 'actualStart', 'the actual start is required before Review');
       need(c.actualEnd === null, 'actualEnd', 'the actual end is required before Review');
       need(c.closeCode === null, 'closeCode', 'a close code is required before Review');
+      break;
+    case 'closed':
+      // the review is what makes an emergency change's retroactive approval acceptable to an auditor
+      need(c.openReviews > 0, 'tasks', 'the post-implementation review must be completed before an emergency change is closed');
       break;
     default:
       break;
