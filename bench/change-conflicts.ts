@@ -14,6 +14,7 @@ import { sql } from 'kysely';
 import { connectDatabase } from '../src/server/db/connect.js';
 import { migrateToLatest } from '../src/server/db/migrate.js';
 import type { ChangeStateValue } from '../src/server/db/schema.js';
+import type { Executor } from '../src/server/db/tx.js';
 import { systemClock } from '../src/server/lib/clock.js';
 import { newId } from '../src/server/lib/ids.js';
 import { createChangeRiskRepo, type ChangeRiskRepo } from '../src/server/modules/change-risk/change-risk.repo.js';
@@ -149,7 +150,39 @@ async function main() {
   console.log(`change-conflicts conflicts(): p50 ${ms(pct(ours, 50))} ms, p95 ${ms(pct(ours, 95))} ms, p99 ${ms(pct(ours, 99))} ms (${PROBES} proposed changes; conflicts per change: ${found || 'none'})`);
   console.log(`change-conflicts baseline one indexed overlap query: p50 ${ms(pct(raw, 50))} ms, p95 ${ms(pct(raw, 95))} ms, p99 ${ms(pct(raw, 99))} ms`);
   console.log(`change-conflicts breakdown p95 per query: ${[...spent].map(([k, xs]) => `${k} ${ms(pct(xs, 95))} ms`).join(', ')}`);
+  // the whole assessment a change create runs: conflicts, then risk with the 90-day failure history and dependents
+  const assessed: number[] = [];
+  for (let i = 0; i < WARMUP + PROBES; i++) {
+    const c = probe();
+    const a = performance.now();
+    await db.transaction().execute((tx) => assessor.assess(tx, c));
+    if (i >= WARMUP) assessed.push(performance.now() - a);
+  }
+  console.log(`change-conflicts assess() (conflicts + risk): p50 ${ms(pct(assessed, 50))} ms, p95 ${ms(pct(assessed, 95))} ms, p99 ${ms(pct(assessed, 99))} ms`);
+  if (process.env.BENCH_EXPLAIN) await explainFacts(db, url, probe());
   console.log(`change-conflicts ratio p50 ${ratio(pct(ours, 50) / pct(raw, 50))}×, p95 ${ratio(pct(ours, 95) / pct(raw, 95))}×; goal p95 < ${GOAL_P95_MS} ms: ${pct(ours, 95) < GOAL_P95_MS ? 'MET' : 'NOT MET'}`);
+}
+
+/** BENCH_EXPLAIN=1: the plan of the facts query for one proposed change, to see where its time goes. */
+async function explainFacts(db: Executor, url: string, c: ChangeSnapshot) {
+  let captured: { text: string; values: unknown[] } | null = null;
+  const original = pg.Client.prototype.query;
+  // capture the statement the repository sends (the same text and values), then explain it
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const [text, values] = args as [string | { text: string; values?: unknown[] }, unknown[] | undefined];
+    if (captured === null) captured = typeof text === 'string' ? { text, values: values ?? [] } : { text: text.text, values: text.values ?? [] };
+    return (original as (...xs: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    await createChangeRiskRepo().facts(db, c, new Date(Date.now() - 90 * 86_400_000)); // as risk reads them
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query(`explain (analyze, buffers) ${captured!.text}`, captured!.values);
+  console.log(rows.map((r) => r['QUERY PLAN']).join('\n'));
+  await client.end();
 }
 
 main()

@@ -69,17 +69,46 @@ export interface AssessmentFacts {
   overrides: { window_id: string; by: string; reason: string; at: Date }[];
   /** the time-window revision this transaction sees */
   windowRevision: string;
-  /** closed changes on these services that ended since the given time, and how many were unsuccessful */
+  /** closed changes on these services that ended since the given time, and how many were unsuccessful (0 when not asked) */
   closed: number;
   unsuccessful: number;
-  /** keys of every service depending on one of these, directly or through others (cycles end the walk) */
+  /** keys of every service depending on one of these, directly or through others (cycles end the walk; empty when not asked) */
   dependents: string[];
 }
 
 export function createChangeRiskRepo() {
   return {
-    async facts(db: Executor, change: { id: string; number: string; serviceIds: string[]; environmentIds: string[] }, since: Date): Promise<AssessmentFacts> {
+    /**
+     * The scope's facts in one round trip. `since` = the start of the failure-history period: with it,
+     * the closed changes on these services since then and the services depending on them are read
+     * too (risk needs them; conflict detection alone does not).
+     */
+    async facts(db: Executor, change: { id: string; number: string; serviceIds: string[]; environmentIds: string[] }, since: Date | null): Promise<AssessmentFacts> {
       const services = uuids(change.serviceIds);
+      const history = since === null
+        ? sql`0 as closed, 0 as unsuccessful, '[]'::json as dependents`
+        : sql`h.closed, h.unsuccessful,
+          coalesce((
+            with recursive dependents (id) as (
+              select d.service_id from service_dependencies d where d.depends_on_id = any(${services})
+              union
+              select d.service_id from service_dependencies d join dependents x on d.depends_on_id = x.id
+            )
+            select json_agg(s.key order by s.key) from dependents x join services s on s.id = x.id where not (s.id = any(${services}))
+          ), '[]'::json) as dependents`;
+      const from = since === null
+        ? sql``
+        : sql`from (
+          -- from the services' links (indexed by service), each change then by primary key: a service has
+          -- few changes compared with the whole history
+          with theirs as materialized (select distinct cs.change_id from change_services cs where cs.service_id = any(${services}))
+          select count(*)::int as closed, (count(*) filter (where c.close_code = 'unsuccessful'))::int as unsuccessful
+          from theirs t cross join lateral (
+            select c.close_code from change_requests c
+            where c.id = t.change_id and c.state = 3 and c.id <> ${change.id}::uuid and coalesce(c.actual_end, c.updated_at) >= ${since}::timestamptz
+            offset 0 -- keeps the lookup per link: without it the planner flattens this into a hash join over every closed change
+          ) c
+        ) h`;
       const { rows } = await sql<Omit<AssessmentFacts, 'overrides'> & { overrides: { window_id: string; by: string; reason: string; at: string }[] }>`
         select
           coalesce((select json_agg(json_build_object('id', s.id, 'key', s.key, 'tier', s.tier, 'tags', s.tags) order by s.key)
@@ -89,22 +118,8 @@ export function createChangeRiskRepo() {
           coalesce((select json_agg(json_build_object('window_id', o.window_id, 'by', o.created_by_name, 'reason', o.reason, 'at', o.created_at))
             from time_window_overrides o where o.subject_type = 'change' and o.subject_ref in (${change.id}, ${change.number})), '[]'::json) as overrides,
           coalesce((select revision::text from time_window_state where id = 1), '0') as "windowRevision",
-          h.closed, h.unsuccessful,
-          coalesce((
-            with recursive dependents (id) as (
-              select d.service_id from service_dependencies d where d.depends_on_id = any(${services})
-              union
-              select d.service_id from service_dependencies d join dependents x on d.depends_on_id = x.id
-            )
-            select json_agg(s.key order by s.key) from dependents x join services s on s.id = x.id where not (s.id = any(${services}))
-          ), '[]'::json) as dependents
-        from (
-          select count(*)::int as closed, (count(*) filter (where c.close_code = 'unsuccessful'))::int as unsuccessful
-          from change_requests c
-          where c.state = 3 and c.id <> ${change.id}::uuid
-            and coalesce(c.actual_end, c.updated_at) >= ${since}::timestamptz
-            and exists (select 1 from change_services cs where cs.change_id = c.id and cs.service_id = any(${services}))
-        ) h`.execute(db);
+          ${history}
+        ${from}`.execute(db);
       const r = rows[0]!;
       return { ...r, overrides: r.overrides.map((o) => ({ ...o, at: new Date(o.at) })) };
     },

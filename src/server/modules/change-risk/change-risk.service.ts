@@ -94,8 +94,9 @@ export function createChangeAssessor(deps: ChangeAssessorDeps): ChangeAssessor &
     return out.sort((a, b) => rank[a.kind]! - rank[b.kind]! || a.start!.localeCompare(b.start!) || a.with.label.localeCompare(b.with.label));
   }
 
-  const factsOf = (tx: Executor, change: ChangeSnapshot) =>
-    repo.facts(tx, change, new Date(deps.clock.now().getTime() - FAILURE_RATE_DAYS * DAY));
+  /** With the failure history and dependents when risk is wanted. */
+  const factsOf = (tx: Executor, change: ChangeSnapshot, forRisk: boolean) =>
+    repo.facts(tx, change, forRisk ? new Date(deps.clock.now().getTime() - FAILURE_RATE_DAYS * DAY) : null);
 
   async function conflicts(tx: Executor, change: ChangeSnapshot, facts: AssessmentFacts): Promise<ChangeConflict[]> {
     if (!change.plannedStart || !change.plannedEnd || change.plannedEnd <= change.plannedStart) return [];
@@ -156,13 +157,13 @@ export function createChangeAssessor(deps: ChangeAssessorDeps): ChangeAssessor &
   return {
     loadWindows,
     async conflicts(tx, change) {
-      return conflicts(tx, change, await factsOf(tx, change));
+      return conflicts(tx, change, await factsOf(tx, change, false));
     },
     async risk(tx, change, found) {
-      return risk(change, await factsOf(tx, change), found);
+      return risk(change, await factsOf(tx, change, true), found);
     },
     async assess(tx, change) {
-      const facts = await factsOf(tx, change);
+      const facts = await factsOf(tx, change, true);
       const found = await conflicts(tx, change, facts);
       return { conflicts: found, risk: risk(change, facts, found) };
     },

@@ -226,19 +226,23 @@ function ApprovalsBody({ number, approvals }: { number: string; approvals: Chang
           <Text size="sm" fw={500}>
             Decisions
           </Text>
-          {approvals.decisions.map((d) => (
-            <Group key={d.id} gap="xs" wrap="nowrap" data-testid="decision" opacity={d.round === approvals.round ? 1 : 0.6}>
-              <Badge miw="max-content" color={d.decision === 'approved' ? 'green' : 'red'} variant="light" size="sm">
-                {d.decision === 'approved' ? 'Approved' : 'Rejected'}
-              </Badge>
-              <Text size="sm">
-                {d.approver.name}
-                {d.onBehalfOf ? ` for ${d.onBehalfOf.name}` : ''} · {d.group.name} · {formatMoment(d.decidedAt)}
-                {d.round !== approvals.round ? ` · round ${d.round}` : ''}
-                {d.comment ? `: “${d.comment}”` : ''}
-              </Text>
-            </Group>
-          ))}
+          {approvals.decisions.map((d) => {
+            // decisions of earlier rounds stay as history but no longer count: shown in grey, not faded (contrast)
+            const past = d.round !== approvals.round;
+            return (
+              <Group key={d.id} gap="xs" wrap="nowrap" data-testid="decision">
+                <Badge miw="max-content" color={past ? 'gray' : d.decision === 'approved' ? 'green' : 'red'} variant="light" size="sm">
+                  {d.decision === 'approved' ? 'Approved' : 'Rejected'}
+                </Badge>
+                <Text size="sm" c={past ? 'dimmed' : undefined}>
+                  {d.approver.name}
+                  {d.onBehalfOf ? ` for ${d.onBehalfOf.name}` : ''} · {d.group.name} · {formatMoment(d.decidedAt)}
+                  {d.round !== approvals.round ? ` · round ${d.round}` : ''}
+                  {d.comment ? `: “${d.comment}”` : ''}
+                </Text>
+              </Group>
+            );
+          })}
           {current.length === 0 ? (
             <Text size="xs" c="dimmed">
               No decisions in this round yet.

@@ -5,7 +5,7 @@ import {
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from '@tanstack/react-router';
-import { IconAlertTriangle, IconArrowRight, IconChevronLeft, IconRefresh } from '@tabler/icons-react';
+import { IconAlertTriangle, IconArrowRight, IconChevronLeft, IconPencil, IconRefresh } from '@tabler/icons-react';
 import { errorMessage, isApiError } from '../../api/client';
 import { changesApi } from '../../api/endpoints';
 import type { Change, ChangeNextStates, ChangeStateName, CloseCode } from '../../api/types';
@@ -15,6 +15,7 @@ import { FormProblem } from '../../components/FormProblem';
 import { PermissionButton } from '../../components/PermissionButton';
 import { hasPermission, useCurrentUser } from '../auth/session';
 import { ApprovalsPanel } from './ApprovalsPanel';
+import { EditChangeModal } from './EditChangeModal';
 import { PolicyPanel, RiskOverrideButton } from './PolicyPanel';
 import {
   CHANGE_STATE_LABELS, changeKeys, ChangeStateBadge, ChangeTypeBadge, CLOSE_CODE_LABELS, CONFLICT_LABELS, FACTOR_LABELS, formatChangeWindow, formatMoment,
@@ -70,6 +71,7 @@ function ChangeView({ change: c }: { change: Change }) {
             {formatChangeWindow(c.plannedStart, c.plannedEnd)}
           </Text>
         </Stack>
+        <EditChangeButton change={c} />
       </Group>
       <NextStates change={c} />
       <Grid gap="md">
@@ -89,6 +91,19 @@ function ChangeView({ change: c }: { change: Change }) {
         </Grid.Col>
       </Grid>
     </Stack>
+  );
+}
+
+function EditChangeButton({ change: c }: { change: Change }) {
+  const [open, setOpen] = useState(false);
+  if (c.state.name === 'closed' || c.state.name === 'canceled') return null;
+  return (
+    <>
+      <PermissionButton permission="change:update" variant="default" leftSection={<IconPencil size={16} aria-hidden />} onClick={() => setOpen(true)} data-testid="change-edit-open">
+        Edit
+      </PermissionButton>
+      <EditChangeModal change={c} opened={open} onClose={() => setOpen(false)} />
+    </>
   );
 }
 
