@@ -88,13 +88,17 @@ async function main() {
     for (let i = batch; i < Math.min(CHANGES, batch + 1000); i++) {
       const id = newId();
       const w = randomWindow();
+      const state = pick(STATES);
+      // closed changes ended as planned, one in ten unsuccessfully; their links carry the outcome as on a real close
+      const closed = state === 3 ? { closed_at: w.end, unsuccessful: Math.random() < 0.1 } : null;
       rows.push({
-        id, number: `CHG${String(i + 1).padStart(7, '0')}`, type: 'normal' as const, state: pick(STATES), title: `Change ${i}`, impact: null, security_impact: null,
-        planned_start: w.start, planned_end: w.end, actual_start: null, actual_end: null, close_code: null, emergency_reason: null, risk_level: null, risk_score: null,
+        id, number: `CHG${String(i + 1).padStart(7, '0')}`, type: 'normal' as const, state, title: `Change ${i}`, impact: null, security_impact: null,
+        planned_start: w.start, planned_end: w.end, actual_start: closed ? w.start : null, actual_end: closed ? w.end : null,
+        close_code: closed ? (closed.unsuccessful ? 'unsuccessful' as const : 'successful' as const) : null, emergency_reason: null, risk_level: null, risk_score: null,
         risk_override: null, conflicts_checked_at: null, requested_by: null, assignment_team_id: null, assignee_id: pick(users).id, release_id: null,
         template_id: null, template_version: null, updated_at: now,
       });
-      for (const s of some(services, 2)) links.push({ change_id: id, service_id: s.id });
+      for (const s of some(services, 2)) links.push({ change_id: id, service_id: s.id, ...(closed ?? {}) });
       for (const e of some(envs, 2)) envLinks.push({ change_id: id, environment_id: e.id });
     }
     await db.insertInto('change_requests').values(rows).execute();

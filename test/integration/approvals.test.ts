@@ -364,7 +364,10 @@ describe.each(targets)('approvals API on %s', (kind) => {
       expect(agenda.items.map((i: { change: { number: string } }) => i.change.number)).toEqual(
         ['veryHighEarly', 'veryHighLate', 'unplanned', 'low'].map((k) => changes[k]!.number),
       );
-      expect(agenda.items[0].needs).toEqual([{ group: { id: cabGroup.id, key: cabGroup.key, name: cabGroup.key.toUpperCase() }, needed: 2, approvals: 0, met: false }]);
+      expect(agenda.items[0].needs).toMatchObject([{ group: { id: cabGroup.id, key: cabGroup.key, name: cabGroup.key.toUpperCase() }, needed: 2, approvals: 0, met: false }]);
+      // who may still approve comes with each item, so a meeting view needs no request per change
+      expect(agenda.items[0].needs[0].mayApprove.length).toBeGreaterThan(0);
+      expect(agenda.items[0].needs[0].excluded).toEqual(expect.any(Array));
       await refused(() => t.request({ method: 'GET', url: `/api/v1/cab/${board.key}/agenda?meeting=2030-01-08T10:00:00Z`, role: 'viewer' }), 400, 'not_a_meeting', { path: 'meeting' });
     });
 

@@ -56,7 +56,9 @@ describe.each(targets)('change conflicts and risk on %s', (kind) => {
       close_code: r.closeCode ?? null, emergency_reason: null, risk_level: null, risk_score: null, risk_override: null, conflicts_checked_at: null,
       requested_by: null, assignment_team_id: null, assignee_id: r.assignee ?? null, release_id: null, template_id: null, template_version: null, updated_at: new Date(),
     }).execute();
-    if (r.services.length) await db.insertInto('change_services').values(r.services.map((s) => ({ change_id: id, service_id: svc[s]! }))).execute();
+    // a closed change's links carry its outcome, as the changes module records it on close
+    const outcome = r.state === 3 ? { closed_at: r.actualEnd ?? new Date(), unsuccessful: r.closeCode === 'unsuccessful' } : {};
+    if (r.services.length) await db.insertInto('change_services').values(r.services.map((s) => ({ change_id: id, service_id: svc[s]!, ...outcome }))).execute();
     if (r.envs.length) await db.insertInto('change_environments').values(r.envs.map((e) => ({ change_id: id, environment_id: env[e]! }))).execute();
     return {
       id, number, type: r.type ?? 'normal', state: r.state ?? -2, title: r.title ?? `Change ${seq}`, requestedBy: null, assigneeId: r.assignee ?? null,

@@ -185,6 +185,10 @@ describe.each(targets)('changes API on %s', (kind) => {
       await expect(s.transition(actor(), c.id, { to: 'canceled' })).rejects.toMatchObject({ code: 'state_transition_not_allowed' });
       const closed = await s.transition(actor(), c.id, { to: 'closed' });
       expect(closed.state).toEqual({ name: 'closed', value: 3 });
+      // the outcome is recorded on each service link, where failure rates are counted
+      const links = await db().selectFrom('change_services').select(['closed_at', 'unsuccessful']).where('change_id', '=', c.id).execute();
+      expect(links.length).toBeGreaterThan(0);
+      expect(links.map((l) => [l.closed_at?.toISOString(), l.unsuccessful])).toEqual(links.map(() => ['2030-06-01T21:40:00.000Z', false]));
       const hist = await s.history(actor(), c.id);
       expect(hist.items.map((h) => h.to.name)).toEqual(['new', 'assess', 'authorize', 'scheduled', 'authorize', 'scheduled', 'implement', 'review', 'closed']);
     });

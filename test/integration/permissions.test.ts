@@ -486,6 +486,7 @@ const ROUTES: RouteCase[] = [
       return { url: `/api/v1/delegations/${d.id}` };
     },
   },
+  { method: 'GET', path: '/api/v1/approvals/inbox', permission: 'change:approve', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/approvals/inbox?limit=5' }) },
   { method: 'GET', path: '/api/v1/changes/{ref}/approvals', permission: 'approval:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/changes/${(await f.change()).number}/approvals` }) },
   {
     method: 'POST', path: '/api/v1/changes/{ref}/approvals', permission: 'change:approve', ok: 201, writes: true,

@@ -8,6 +8,7 @@ import * as m0005 from './migrations/0005_windows.js';
 import * as m0006 from './migrations/0006_changes.js';
 import * as m0007 from './migrations/0007_governance.js';
 import * as m0008 from './migrations/0008_change_policy.js';
+import * as m0009 from './migrations/0009_change_outcomes.js';
 
 /** Migrations are listed explicitly so they bundle and run the same from source or a build. */
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0006_changes': m0006,
   '0007_governance': m0007,
   '0008_change_policy': m0008,
+  '0009_change_outcomes': m0009,
 };
 
 export const migrationNames = Object.keys(migrations);

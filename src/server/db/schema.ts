@@ -466,6 +466,9 @@ export interface ChangeRequestsTable {
 export interface ChangeServicesTable {
   change_id: string;
   service_id: string;
+  /** set when the change closes: its actual end (or the close time) and whether it failed */
+  closed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  unsuccessful: Generated<boolean | null>;
 }
 
 export interface ChangeEnvironmentsTable {

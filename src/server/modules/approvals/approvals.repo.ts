@@ -89,6 +89,34 @@ export interface AgendaChangeRow {
   approval_round: number;
 }
 
+export interface InboxRequirementRow {
+  group_id: string;
+  group_key: string;
+  group_name: string;
+  needed: number;
+  approvals: number;
+  /** jsonb: an ISO string, or null */
+  due_at: string | null;
+  on_behalf_of: string | null;
+  on_behalf_of_name: string | null;
+}
+
+export interface InboxRow extends Omit<AgendaChangeRow, 'assignee_id'> {
+  /** the earliest due date of `requirements`; null sorts last */
+  due_at: Date | null;
+  risk_rank: number;
+  requirements: InboxRequirementRow[];
+}
+
+/** The inbox's sort key: earliest due (none = last), riskiest, then number. */
+export interface InboxKey {
+  due: Date | null;
+  riskRank: number;
+  number: string;
+}
+
+const AUTHORIZE_STATE = -3 as ChangeStateValue;
+
 const byRef = (ref: string) => (isUuid(ref) ? ['id', 'key'] as const : ['key'] as const);
 
 function selectGroups(db: Executor) {
@@ -321,12 +349,92 @@ export function createApprovalsRepo() {
         .selectFrom('change_approval_requirements as r')
         .innerJoin('change_requests as c', (j) => j.onRef('c.id', '=', 'r.change_id').onRef('c.approval_round', '=', 'r.round'))
         .select(['r.id', 'r.change_id'])
-        .where('c.state', '=', -3 as ChangeStateValue)
+        .where('c.state', '=', AUTHORIZE_STATE)
         .where('r.due_at', '<', now)
         .where('r.escalated_at', 'is', null)
         .orderBy('r.due_at')
         .limit(500)
         .execute();
+    },
+
+    /**
+     * The changes in Authorize that `userId` may decide on now, one page in inbox order. Mirrors the
+     * checks of a decision: the user is neither requester nor assignee and has not decided in the
+     * current round, no one rejected it, and a requirement whose approvals are below quorum has a
+     * group member they may act as — themselves, or a member who delegated to them now and is
+     * neither excluded nor already decided (by themselves or through a delegate). A null quorum
+     * counts every member but the requester and assignee, as the round computation does.
+     */
+    async inbox(db: Executor, userId: string, now: Date, f: { limit: number; after?: InboxKey }): Promise<InboxRow[]> {
+      const after = f.after
+        ? sql`and (coalesce(p.due_at, 'infinity'::timestamptz), p.risk_rank, p.number) > (${f.after.due?.toISOString() ?? 'infinity'}::timestamptz, ${f.after.riskRank}::int, ${f.after.number}::text)`
+        : sql``;
+      const result = await sql<InboxRow>`
+        with acting as (
+          select ${userId}::uuid as member_id, null::uuid as on_behalf_of
+          union all
+          select d.user_id, d.user_id from approval_delegations d
+          where d.delegate_id = ${userId}::uuid and d.revoked_at is null and d.starts_at <= ${now} and d.ends_at > ${now}
+        ),
+        open_changes as (
+          select c.id, c.number, c.title, c.type, coalesce(c.risk_override->>'level', c.risk_level) as risk_level,
+                 c.planned_start, c.planned_end, c.requested_by, c.assignee_id, c.approval_round
+          from change_requests c
+          where c.state = ${AUTHORIZE_STATE}
+            and c.requested_by is distinct from ${userId}::uuid and c.assignee_id is distinct from ${userId}::uuid
+            and not exists (
+              select 1 from change_approvals a
+              where a.change_id = c.id and a.round = c.approval_round and (a.approver_id = ${userId}::uuid or a.decision = 'rejected')
+            )
+        ),
+        requirements as (
+          select r.id, r.change_id, r.group_id, r.due_at,
+                 coalesce(r.quorum, greatest(1, (
+                   select count(*) from approver_group_members m
+                   where m.group_id = r.group_id and m.user_id is distinct from c.requested_by and m.user_id is distinct from c.assignee_id
+                 )))::int as needed,
+                 (select count(*) from change_approvals a where a.requirement_id = r.id and a.decision = 'approved')::int as approvals
+          from change_approval_requirements r
+          join open_changes c on c.id = r.change_id and r.round = c.approval_round
+        ),
+        actionable as (
+          -- one row per requirement: as oneself when possible, else for the first delegating member by name
+          select distinct on (q.id) q.change_id, q.group_id, g.key as group_key, g.name as group_name, q.needed, q.approvals, q.due_at,
+                 i.on_behalf_of, u.name as on_behalf_of_name
+          from requirements q
+          join open_changes c on c.id = q.change_id
+          join approver_groups g on g.id = q.group_id
+          join approver_group_members m on m.group_id = q.group_id
+          join acting i on i.member_id = m.user_id
+          left join users u on u.id = i.on_behalf_of
+          where q.approvals < q.needed
+            and i.member_id is distinct from c.requested_by and i.member_id is distinct from c.assignee_id
+            and not exists (
+              select 1 from change_approvals a
+              where a.change_id = c.id and a.round = c.approval_round and (a.approver_id = i.member_id or a.on_behalf_of = i.member_id)
+            )
+          order by q.id, i.on_behalf_of nulls first, u.name, i.member_id
+        ),
+        page as (
+          select c.id, c.number, c.title, c.type, c.risk_level, c.planned_start, c.planned_end, c.requested_by, c.approval_round,
+                 min(q.due_at) as due_at,
+                 case c.risk_level when 'very_high' then 0 when 'high' then 1 when 'moderate' then 2 when 'low' then 3 else 4 end as risk_rank,
+                 jsonb_agg(jsonb_build_object(
+                   'group_id', q.group_id, 'group_key', q.group_key, 'group_name', q.group_name, 'needed', q.needed, 'approvals', q.approvals,
+                   'due_at', q.due_at, 'on_behalf_of', q.on_behalf_of, 'on_behalf_of_name', q.on_behalf_of_name
+                 ) order by q.due_at nulls last, q.group_key) as requirements
+          from actionable q
+          join open_changes c on c.id = q.change_id
+          group by c.id, c.number, c.title, c.type, c.risk_level, c.planned_start, c.planned_end, c.requested_by, c.approval_round
+        )
+        select p.*, u.name as requested_by_name
+        from page p
+        left join users u on u.id = p.requested_by
+        where true ${after}
+        order by coalesce(p.due_at, 'infinity'::timestamptz), p.risk_rank, p.number
+        limit ${f.limit + 1}
+      `.execute(db);
+      return result.rows;
     },
 
     async markEscalated(tx: Tx, id: string, at: Date): Promise<boolean> {
@@ -374,7 +482,7 @@ export function createApprovalsRepo() {
         .selectFrom('change_requests as c')
         .leftJoin('users as u', 'u.id', 'c.requested_by')
         .select(['c.id', 'c.number', 'c.title', 'c.type', 'c.risk_level', 'c.planned_start', 'c.planned_end', 'c.requested_by', 'u.name as requested_by_name', 'c.assignee_id', 'c.approval_round'])
-        .where('c.state', '=', -3 as ChangeStateValue)
+        .where('c.state', '=', AUTHORIZE_STATE)
         .where((eb) => eb.exists(
           eb.selectFrom('change_approval_requirements as r').select('r.id').whereRef('r.change_id', '=', 'c.id').whereRef('r.round', '=', 'c.approval_round').where('r.group_id', '=', groupId),
         ));

@@ -8,7 +8,7 @@ import { parseIfMatch } from '../../lib/versioning.js';
 import {
   Agenda, AgendaQuery, ApprovalRulesPut, ApproverGroup, ApproverGroupDetail, BulkDecisions, BulkResult, CabBoard, CabCreate, CabListQuery, CabPatch,
   ChangeApprovals, DecisionCreate, DecisionResult, Delegation, DelegationCreate, DelegationListQuery, GroupCreate, GroupListQuery, GroupPatch,
-  Meetings, MeetingsQuery, MembersPut,
+  InboxItem, InboxQuery, Meetings, MeetingsQuery, MembersPut,
 } from './approvals.schemas.js';
 import type { ApprovalsService } from './approvals.service.js';
 import type { CabService } from './cab.service.js';
@@ -77,6 +77,14 @@ export function approvalsRoutes(app: FastifyInstance, deps: { approvals: Approva
 
   // approvals of a change
   const changeApprovals = ['approvals'];
+  r.get('/api/v1/approvals/inbox', {
+    config: { permission: 'change:approve' },
+    schema: {
+      tags: changeApprovals, operationId: 'getApprovalsInbox', querystring: InboxQuery, response: { 200: pageOf(InboxItem), ...commonErrors },
+      description: 'The changes in Authorize you may decide on now (yourself, or on behalf of a member who delegated to you): earliest due first, then the riskiest, then by number.',
+    },
+  }, async (req) => approvals.inbox(actorOf(req), req.query));
+
   r.get('/api/v1/changes/:ref/approvals', {
     config: { permission: 'approval:read' },
     schema: { tags: changeApprovals, operationId: 'getChangeApprovals', params: RefParams, response: { 200: ChangeApprovals, ...commonErrors } },

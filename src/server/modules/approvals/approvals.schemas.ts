@@ -133,6 +133,27 @@ export const ChangeApprovals = z
   .meta({ id: 'ChangeApprovals' });
 export type ChangeApprovals = z.infer<typeof ChangeApprovals>;
 
+export const InboxQuery = z.strictObject({ ...pageQuery });
+export type InboxQuery = z.infer<typeof InboxQuery>;
+export const InboxItem = z
+  .object({
+    change: z.object({
+      id: z.string(), number: z.string(), title: z.string(), type: z.string(),
+      riskLevel: z.string().nullable().describe('the effective level: the override if there is one'),
+      plannedStart: z.string().nullable(), plannedEnd: z.string().nullable(), requestedBy: Person.nullable(),
+    }),
+    round: z.number().int(),
+    requirements: z
+      .array(z.object({
+        group: GroupRef, needed: z.number().int(), approvals: z.number().int(), dueAt: z.string().nullable(), overdue: z.boolean(),
+        onBehalfOf: Person.nullable().describe('set when you may decide only for a member who delegated their approvals to you now'),
+      }))
+      .describe('the unmet requirements of the current round you may decide on now'),
+    dueAt: z.string().nullable().describe('the earliest due date among those requirements'),
+  })
+  .meta({ id: 'ApprovalsInboxItem' });
+export type InboxItem = z.infer<typeof InboxItem>;
+
 export const DecisionResult = z.object({ decision: Decision, approvals: ChangeApprovals }).meta({ id: 'ApprovalDecisionResult' });
 export type DecisionResult = z.infer<typeof DecisionResult>;
 
@@ -179,7 +200,13 @@ export const AgendaItem = z.object({
     plannedStart: z.string().nullable(), plannedEnd: z.string().nullable(), requestedBy: Person.nullable(),
   }),
   round: z.number().int(),
-  needs: z.array(z.object({ group: GroupRef, needed: z.number().int(), approvals: z.number().int(), met: z.boolean() })).describe('every requirement of the round'),
+  needs: z
+    .array(z.object({
+      group: GroupRef, needed: z.number().int(), approvals: z.number().int(), met: z.boolean(),
+      mayApprove: z.array(Person).describe('members who may still approve: not decided, not excluded; empty once met'),
+      excluded: z.array(Excluded).describe('members who may never approve this change (segregation of duties)'),
+    }))
+    .describe('every requirement of the round'),
 });
 export const Agenda = z
   .object({

@@ -11,11 +11,11 @@ import type { AuditService } from '../audit/audit.service.js';
 import { CHANGE_STATES, type ApprovalGate, type ChangeSnapshot, type ChangeStateName, type ChangeWorkflow, type RoundStatus } from '../changes/change-contracts.js';
 import { assertCan, can, systemActor, type Actor } from '../identity/permissions.js';
 import { autoApprovalNote, DEFAULT_SEGREGATION, exclusions, rulesFor, type ExclusionReason, type SegregationSettings } from './approvals.policy.js';
-import type { ApprovalsRepo, DecisionRow, DelegationRow, GroupRow, RequirementRow } from './approvals.repo.js';
+import type { ApprovalsRepo, DecisionRow, DelegationRow, GroupRow, InboxKey, InboxRow, RequirementRow } from './approvals.repo.js';
 import {
   DEFAULT_DUE_HOURS, MAX_DELEGATION_DAYS,
   type ApprovalRulesPut, type ApproverGroup, type ApproverGroupDetail, type ChangeApprovals, type Decision, type DecisionCreate, type DecisionResult,
-  type Delegation, type DelegationCreate, type DelegationListQuery, type GroupCreate, type GroupListQuery, type GroupPatch, type MembersPut, type Requirement,
+  type Delegation, type DelegationCreate, type DelegationListQuery, type GroupCreate, type GroupListQuery, type GroupPatch, type InboxItem, type InboxQuery, type MembersPut, type Requirement,
 } from './approvals.schemas.js';
 
 const HOUR = 3_600_000;
@@ -46,6 +46,49 @@ export const presentDecision = (d: DecisionRow): Decision => ({
   onBehalfOf: d.on_behalf_of ? { id: d.on_behalf_of, name: d.on_behalf_of_name ?? '' } : null,
   decision: d.decision, comment: d.comment, decidedAt: d.decided_at.toISOString(),
 });
+
+const INBOX_SORT = 'inbox';
+const invalidCursor = () => new Invalid('invalid_cursor', 'The cursor is not valid: use the nextCursor value from a previous page.', [{ path: 'cursor', message: 'not a cursor issued by this API' }], 400);
+
+/** The inbox's sort key travels in the cursor as `[due ISO | null, risk rank, number]`. */
+function inboxKeyOf(raw: string | undefined): InboxKey | undefined {
+  const c = cursorFor(raw, INBOX_SORT);
+  if (!c) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = typeof c.k === 'string' ? JSON.parse(c.k) : undefined;
+  } catch {
+    throw invalidCursor();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3) throw invalidCursor();
+  const [due, riskRank, number] = parsed as unknown[];
+  const at = typeof due === 'string' ? new Date(due) : null;
+  if ((due !== null && (!at || Number.isNaN(at.getTime()))) || !Number.isInteger(riskRank) || typeof number !== 'string') throw invalidCursor();
+  return { due: at, riskRank: riskRank as number, number };
+}
+
+const inboxCursor = (r: InboxRow) => ({ k: JSON.stringify([r.due_at?.toISOString() ?? null, r.risk_rank, r.number]), id: r.id, s: INBOX_SORT });
+
+function presentInboxItem(r: InboxRow, now: Date): InboxItem {
+  return {
+    change: {
+      id: r.id, number: r.number, title: r.title, type: r.type, riskLevel: r.risk_level,
+      plannedStart: r.planned_start?.toISOString() ?? null, plannedEnd: r.planned_end?.toISOString() ?? null,
+      requestedBy: r.requested_by && r.requested_by_name !== null ? { id: r.requested_by, name: r.requested_by_name } : null,
+    },
+    round: r.approval_round,
+    requirements: r.requirements.map((q) => {
+      // timestamps inside jsonb come back as text with an offset
+      const due = q.due_at === null ? null : new Date(q.due_at);
+      return {
+        group: { id: q.group_id, key: q.group_key, name: q.group_name }, needed: q.needed, approvals: q.approvals,
+        dueAt: due?.toISOString() ?? null, overdue: due !== null && due < now,
+        onBehalfOf: q.on_behalf_of ? { id: q.on_behalf_of, name: q.on_behalf_of_name ?? '' } : null,
+      };
+    }),
+    dueAt: r.due_at?.toISOString() ?? null,
+  };
+}
 
 /** The part of a change the round computation needs. */
 export type RoundSubject = Pick<ChangeSnapshot, 'id' | 'approvalRound' | 'requestedBy' | 'assigneeId' | 'policy'>;
@@ -330,6 +373,20 @@ export function createApprovalsService(deps: ApprovalsDeps) {
     gate,
     decide,
     computeRound,
+
+    /**
+     * What the actor may decide now: changes in Authorize with an unmet requirement of the current
+     * round they may act on, themselves or for a member who delegated to them (see repo.inbox).
+     * Commit authors are not filtered out here: no deployment links commits to changes yet, and the
+     * decision itself still refuses them.
+     */
+    async inbox(actor: Actor, query: InboxQuery): Promise<Page<InboxItem>> {
+      assertCan(actor, 'change:approve');
+      if (!actor.id) throw new Forbidden('Approvals are decided by people: sign in as a member of an approver group.', 'not_an_approver');
+      const now = clock.now();
+      const rows = await repo.inbox(db, actor.id, now, { limit: query.limit, after: inboxKeyOf(query.cursor) });
+      return toPage(rows, query.limit, inboxCursor, (r) => presentInboxItem(r, now));
+    },
 
     // approver groups
 

@@ -183,7 +183,10 @@ export function createCabService(deps: CabDeps) {
             requestedBy: c.requested_by && c.requested_by_name !== null ? { id: c.requested_by, name: c.requested_by_name } : null,
           },
           round: round.round,
-          needs: round.requirements.map((q) => ({ group: q.view.group, needed: q.needed, approvals: q.approvals, met: q.met })),
+          needs: round.requirements.map((q) => ({
+            group: q.view.group, needed: q.needed, approvals: q.approvals, met: q.met,
+            mayApprove: q.view.mayApprove.map((p) => ({ id: p.id, name: p.name })), excluded: q.view.excluded,
+          })),
         });
       }
       return {

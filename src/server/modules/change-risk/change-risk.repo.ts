@@ -99,15 +99,10 @@ export function createChangeRiskRepo() {
       const from = since === null
         ? sql``
         : sql`from (
-          -- from the services' links (indexed by service), each change then by primary key: a service has
-          -- few changes compared with the whole history
-          with theirs as materialized (select distinct cs.change_id from change_services cs where cs.service_id = any(${services}))
-          select count(*)::int as closed, (count(*) filter (where c.close_code = 'unsuccessful'))::int as unsuccessful
-          from theirs t cross join lateral (
-            select c.close_code from change_requests c
-            where c.id = t.change_id and c.state = 3 and c.id <> ${change.id}::uuid and coalesce(c.actual_end, c.updated_at) >= ${since}::timestamptz
-            offset 0 -- keeps the lookup per link: without it the planner flattens this into a hash join over every closed change
-          ) c
+          -- the outcomes stored on the links of closed changes (one index range per service); a change on several of them counts once
+          select count(distinct cs.change_id)::int as closed, (count(distinct cs.change_id) filter (where cs.unsuccessful))::int as unsuccessful
+          from change_services cs
+          where cs.service_id = any(${services}) and cs.closed_at >= ${since}::timestamptz and cs.change_id <> ${change.id}::uuid
         ) h`;
       const { rows } = await sql<Omit<AssessmentFacts, 'overrides'> & { overrides: { window_id: string; by: string; reason: string; at: string }[] }>`
         select

@@ -251,6 +251,11 @@ export function createChangesRepo() {
       return (await q.orderBy(col, dir).orderBy('c.id', dir).limit(f.limit + 1).execute()) as ChangeRow[];
     },
 
+    /** On close: the outcome goes onto the change's service links, where failure rates are counted. */
+    async recordOutcome(tx: Tx, changeId: string, closedAt: Date, unsuccessful: boolean): Promise<void> {
+      await tx.updateTable('change_services').set({ closed_at: closedAt, unsuccessful }).where('change_id', '=', changeId).execute();
+    },
+
     async setServices(tx: Tx, changeId: string, ids: string[]): Promise<void> {
       await tx.deleteFrom('change_services').where('change_id', '=', changeId).execute();
       if (ids.length) await tx.insertInto('change_services').values(ids.map((service_id) => ({ change_id: changeId, service_id }))).execute();

@@ -483,6 +483,7 @@ export function createChangesService(deps: ChangesDeps) {
         const now = clock.now();
         await repo.update(tx, c.id, { ...values, state: to }, now);
         await recordTransition(tx, actor, c.id, c.state, to, input.comment ?? '');
+        if (input.to === 'closed') await repo.recordOutcome(tx, c.id, view.actualEnd ?? now, view.closeCode === 'unsuccessful');
         if (input.to === 'authorize') {
           const history = await repo.history(tx, c.id);
           const earlier = history.filter((h) => h.to_state === CHANGE_STATES.authorize).length > 1;

@@ -1,51 +1,21 @@
 import { Badge, Table, Text } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
 import { IconClipboardCheck } from '@tabler/icons-react';
-import { changesApi } from '../../api/endpoints';
-import type { Change, ChangeApprovals, RiskLevel } from '../../api/types';
 import { AnchorLink } from '../../components/AnchorLink';
-import { EmptyStatePanel, ListPageStates, TablePanel } from '../../components/ListPageStates';
+import { CursorLoadMore, EmptyStatePanel, ListPageStates, TablePanel } from '../../components/ListPageStates';
 import { PageHeader } from '../../components/PageHeader';
+import { useCursorList } from '../../components/useCursorList';
 import { useCurrentUser } from '../auth/session';
 import { changeKeys, ChangeTypeBadge, formatChangeWindow, formatMoment, RiskBadge, ZoneNote } from '../changes/model';
+import { approvalsApi, type InboxItem, type InboxRequirement } from './api';
 
-const RISK_ORDER: Record<RiskLevel, number> = { very_high: 0, high: 1, moderate: 2, low: 3 };
-/** the inbox reads this many changes in Authorize; more are left to the change list */
-const LIMIT = 100;
-
-interface InboxItem {
-  change: Change;
-  approvals: ChangeApprovals;
-  due: string | null;
-  groups: string[];
-}
-
-async function loadInbox(userId: string, signal: AbortSignal): Promise<{ items: InboxItem[]; truncated: boolean }> {
-  const page = await changesApi.list({ state: 'authorize', limit: LIMIT }, signal);
-  const all = await Promise.all(
-    page.items.map(async (change) => ({ change, approvals: await changesApi.approvals(change.id, signal) })),
-  );
-  const items = all.flatMap(({ change, approvals }) => {
-    if (!approvals.open) return [];
-    const mine = approvals.requirements.filter(
-      (r) => !r.met && r.mayApprove.some((p) => p.id === userId || p.delegates.some((d) => d.id === userId)),
-    );
-    if (!mine.length) return [];
-    const due = mine.map((r) => r.dueAt).filter((d): d is string => Boolean(d)).sort()[0] ?? null;
-    return [{ change, approvals, due, groups: mine.map((r) => r.group.name) }];
-  });
-  items.sort(
-    (a, b) =>
-      (a.due ?? '9999').localeCompare(b.due ?? '9999') ||
-      RISK_ORDER[a.change.risk.effectiveLevel ?? 'low'] - RISK_ORDER[b.change.risk.effectiveLevel ?? 'low'],
-  );
-  return { items, truncated: page.nextCursor !== null };
-}
+const PAGE_SIZE = 50;
 
 export function ApprovalsInboxPage() {
   const me = useCurrentUser();
-  const inbox = useQuery({ queryKey: [...changeKeys.inbox, me.id], queryFn: ({ signal }) => loadInbox(me.id, signal) });
-  const items = inbox.data?.items ?? [];
+  const { list, items } = useCursorList({
+    queryKey: [...changeKeys.inbox, me.id],
+    fetchPage: (cursor, signal) => approvalsApi.inbox({ limit: PAGE_SIZE, cursor }, signal),
+  });
   return (
     <>
       <PageHeader
@@ -53,7 +23,7 @@ export function ApprovalsInboxPage() {
         description="What must I decide? Changes in Authorize where you may still approve, the earliest due and riskiest first."
       />
       <ListPageStates
-        query={inbox}
+        query={list}
         loadingLabel="Loading your approvals"
         errorTitle="Could not load your approvals"
         isEmpty={items.length === 0}
@@ -61,7 +31,7 @@ export function ApprovalsInboxPage() {
           <EmptyStatePanel
             icon={<IconClipboardCheck size={28} />}
             title="Nothing waits for you"
-            description="Changes appear here when they enter Authorize and one of your approver groups must decide."
+            description="Changes appear here when they enter Authorize and one of your approver groups must decide, or a member who delegated to you."
           />
         }
       >
@@ -81,51 +51,66 @@ export function ApprovalsInboxPage() {
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
-                {items.map(({ change: c, approvals, due, groups }) => (
-                  <Table.Tr key={c.id} data-testid={`inbox-row-${c.number}`}>
-                    <Table.Td>
-                      <AnchorLink to="/changes/$number" params={{ number: c.number }} className="sg-mono" fw={500} size="sm">
-                        {c.number}
-                      </AnchorLink>
-                      <Text size="sm">{c.title}</Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <ChangeTypeBadge type={c.type} />
-                    </Table.Td>
-                    <Table.Td>
-                      <RiskBadge level={c.risk.effectiveLevel} />
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{groups.join(', ')}</Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">
-                        {approvals.requirements.map((r) => `${r.approvals}/${r.needed}`).join(' · ')}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{formatMoment(due)}</Text>
-                      {approvals.requirements.some((r) => r.overdue) ? (
-                        <Badge miw="max-content" color="red" variant="light" size="sm">
-                          Overdue
-                        </Badge>
-                      ) : null}
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{formatChangeWindow(c.plannedStart, c.plannedEnd)}</Text>
-                    </Table.Td>
-                  </Table.Tr>
+                {items.map((item) => (
+                  <InboxRow key={item.change.id} item={item} />
                 ))}
               </Table.Tbody>
             </Table>
           </TablePanel>
-          {inbox.data?.truncated ? (
-            <Text size="xs" c="dimmed" mt="xs">
-              Only the first {LIMIT} changes in Authorize were checked.
-            </Text>
-          ) : null}
+          <CursorLoadMore list={list} shown={items.length} noun="change" nounPlural="changes" />
         </>
       </ListPageStates>
+    </>
+  );
+}
+
+function InboxRow({ item: { change: c, requirements, dueAt } }: { item: InboxItem }) {
+  return (
+    <Table.Tr data-testid={`inbox-row-${c.number}`}>
+      <Table.Td>
+        <AnchorLink to="/changes/$number" params={{ number: c.number }} className="sg-mono" fw={500} size="sm">
+          {c.number}
+        </AnchorLink>
+        <Text size="sm">{c.title}</Text>
+      </Table.Td>
+      <Table.Td>
+        <ChangeTypeBadge type={c.type} />
+      </Table.Td>
+      <Table.Td>
+        <RiskBadge level={c.riskLevel} />
+      </Table.Td>
+      <Table.Td>
+        {requirements.map((r) => (
+          <ForGroup key={r.group.id} requirement={r} />
+        ))}
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm">{requirements.map((r) => `${r.approvals}/${r.needed}`).join(' · ')}</Text>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm">{formatMoment(dueAt)}</Text>
+        {requirements.some((r) => r.overdue) ? (
+          <Badge miw="max-content" color="red" variant="light" size="sm">
+            Overdue
+          </Badge>
+        ) : null}
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm">{formatChangeWindow(c.plannedStart, c.plannedEnd)}</Text>
+      </Table.Td>
+    </Table.Tr>
+  );
+}
+
+function ForGroup({ requirement: r }: { requirement: InboxRequirement }) {
+  return (
+    <>
+      <Text size="sm">{r.group.name}</Text>
+      {r.onBehalfOf ? (
+        <Text size="xs" c="dimmed" data-testid="inbox-on-behalf-of">
+          on behalf of {r.onBehalfOf.name}
+        </Text>
+      ) : null}
     </>
   );
 }

@@ -1,12 +1,10 @@
 import { Checkbox, Group, Stack, Table, Text } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
 import { IconCircleCheck } from '@tabler/icons-react';
 import { useCurrentUser } from '../auth/session';
-import { changesApi } from '../../api/endpoints';
 import { AnchorLink } from '../../components/AnchorLink';
 import { TablePanel } from '../../components/ListPageStates';
-import { changeKeys, ChangeTypeBadge, formatMoment, RiskBadge } from '../changes/model';
-import type { AgendaItem } from './api';
+import { ChangeTypeBadge, formatMoment, RiskBadge } from '../changes/model';
+import type { AgendaItem, AgendaNeed } from './api';
 
 interface AgendaTableProps {
   items: AgendaItem[];
@@ -85,7 +83,7 @@ function AgendaRow({ item, groupId, checked, onCheck }: { item: AgendaItem; grou
         <Progress needs={item.needs} />
       </Table.Td>
       <Table.Td>
-        <MayStillApprove number={c.number} groupId={groupId} />
+        <MayStillApprove need={item.needs.find((n) => n.group.id === groupId)} />
       </Table.Td>
     </Table.Tr>
   );
@@ -116,16 +114,11 @@ const EXCLUDED_BECAUSE: Record<string, string> = {
   commit_author: 'you authored its commits',
 };
 
-/** Names come from the change's approvals (the agenda carries only counts). */
-function MayStillApprove({ number, groupId }: { number: string; groupId: string }) {
+function MayStillApprove({ need }: { need: AgendaNeed | undefined }) {
   const me = useCurrentUser();
-  const approvals = useQuery({ queryKey: changeKeys.approvals(number), queryFn: ({ signal }) => changesApi.approvals(number, signal) });
-  if (approvals.isPending) return <Text size="sm" c="dimmed">…</Text>;
-  if (approvals.isError) return <Text size="sm" c="dimmed">Unknown</Text>;
-  const req = approvals.data.requirements.find((r) => r.group.id === groupId);
-  if (!req || req.met) return <Text size="sm" c="dimmed">No one needed</Text>;
-  const names = req.mayApprove.map((p) => p.name);
-  const meExcluded = req.excluded.find((p) => p.id === me.id);
+  if (!need || need.met) return <Text size="sm" c="dimmed">No one needed</Text>;
+  const names = need.mayApprove.map((p) => p.name);
+  const meExcluded = need.excluded.find((p) => p.id === me.id);
   return (
     <>
       <Text size="sm" data-testid="agenda-may-approve">

@@ -51,7 +51,18 @@ export interface AgendaItem {
     requestedBy: { id: string; name: string } | null;
   };
   round: number;
-  needs: { group: Ref; needed: number; approvals: number; met: boolean }[];
+  needs: AgendaNeed[];
+}
+
+/** One requirement of the round, with who may still approve it (empty once met). */
+export interface AgendaNeed {
+  group: Ref;
+  needed: number;
+  approvals: number;
+  met: boolean;
+  mayApprove: { id: string; name: string }[];
+  /** members who may never approve this change, with why (segregation of duties) */
+  excluded: { id: string; name: string; reasons: string[] }[];
 }
 
 export interface Agenda {
