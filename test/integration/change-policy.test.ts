@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangePolicyFacts } from '../../src/server/modules/changes/change-contracts.js';
 import { combineDecisions } from '../../src/server/modules/governance/change-governor.js';
+import { newId } from '../../src/server/lib/ids.js';
 import { installExampleProfiles } from '../../src/server/modules/governance/examples.js';
 import { systemActor } from '../../src/server/modules/identity/permissions.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -132,6 +133,28 @@ describe.each(targets)('governance policies decide on changes on %s', (kind) => 
     await move(c.number, 'assess');
     await move(c.number, 'authorize');
     expect((await approvalsOf(c.number)).requirements).toMatchObject([{ group: { key: 'cab' }, quorum: 2, source: 'default' }]);
+  });
+
+  it('the failure rate a policy sees comes from the outcomes of closed changes, for evaluations and for changes alike', async () => {
+    const db = t.sg.database.db;
+    const search = (await db.selectFrom('services').select('id').where('key', '=', 'search').executeTakeFirstOrThrow()).id;
+    const closed = async (n: number, unsuccessful: boolean, daysAgo: number) => {
+      const id = newId();
+      const end = new Date(Date.now() - daysAgo * 86_400_000);
+      await db.insertInto('change_requests').values({ id, number: `CHG88${String(n).padStart(5, '0')}`, type: 'normal', title: 'past', state: 3, close_code: unsuccessful ? 'unsuccessful' : 'successful', actual_end: end, updated_at: end }).execute();
+      await db.insertInto('change_services').values({ change_id: id, service_id: search, closed_at: end, unsuccessful }).execute();
+    };
+    await closed(1, true, 10);
+    await closed(2, false, 20);
+    await closed(3, false, 30);
+    await closed(4, false, 40);
+    await closed(5, true, 120); // outside the 90 days
+    const res = await req('POST', '/api/v1/policies/evaluate', { service: 'search', environment: 'dev', changeType: 'normal', riskLevel: 'low' }, 'viewer');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().explanation.facts.changeFailureRate90d).toBe(0.25);
+    // fast-lane: 25% ≥ 15%, so a change on search now needs one CAB approval
+    const c = await create({ services: ['search'], environments: ['dev'] });
+    expect(c.policy).toMatchObject({ facts: { changeFailureRate90d: 0.25 }, autoApprove: false, profiles: [{ fired: ['risky'] }] });
   });
 
   it('services under two profiles: the strictest decision applies', async () => {

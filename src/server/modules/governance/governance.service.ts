@@ -246,9 +246,10 @@ export function createGovernanceService(deps: GovernanceDeps) {
         profileKey ??= s.governance_profile ?? undefined;
         if (facts.changeFailureRate90d === undefined) {
           const since = new Date(clock.now().getTime() - 90 * DAY);
-          const row = await db.selectFrom('change_requests as c').innerJoin('change_services as cs', 'cs.change_id', 'c.id')
-            .select((eb) => [eb.fn.countAll<string>().as('closed'), eb.fn.count<string>(sql`case when c.close_code = 'unsuccessful' then 1 end`).as('failed')])
-            .where('cs.service_id', '=', s.id).where('c.close_code', 'is not', null).where(sql<boolean>`coalesce(c.actual_end, c.updated_at) >= ${since}`).executeTakeFirst();
+          // the same definition as the risk factor: closed changes, by the outcome stored on their service links
+          const row = await db.selectFrom('change_services as cs')
+            .select((eb) => [eb.fn.countAll<string>().as('closed'), eb.fn.count<string>(sql`case when cs.unsuccessful then 1 end`).as('failed')])
+            .where('cs.service_id', '=', s.id).where('cs.closed_at', '>=', since).executeTakeFirst();
           const closed = Number(row?.closed ?? 0);
           if (closed) facts.changeFailureRate90d = Number(row!.failed) / closed;
         }
