@@ -3,7 +3,8 @@
  * p99 < 50 ms at 32 concurrent clients), three loads against servers in their own processes:
  *   (1) bare fastify+pg `POST /api/v1/changes`: one INSERT of a row shaped like change_requests;
  *   (2) Shipgate `POST /api/v1/changes`: normal changes with a planned window, services and
- *       environments, so numbering, conflict detection, risk, the first transition, outbox and audit run;
+ *       environments under governance profiles, so numbering, conflict detection, risk, policy evaluation, the first
+ *       transition, outbox and audit run;
  *   (3) Shipgate `POST /api/v1/changes/{id}/transitions` New → Assess, each request a different change
  *       (made in (2) or beforehand) with its If-Match.
  * The database is seeded over the API: 3 teams, 20 services (with dependencies), 4 environments
@@ -20,6 +21,7 @@ import pg from 'pg';
 import {
   assertLoopbackUrl, cleanupAll, cpuMsOf, createDatabase, ms, onCleanup, ratio, ROOT, spawnTracked, stopProcess, tempDir, waitForOutput,
 } from './lib.js';
+import { exampleProfiles } from '../src/server/modules/governance/examples.js';
 import { childEnv, mintAdminToken, shipgatePgEnv, startShipgate } from './shipgate-pg.js';
 
 const num = (name: string, def: number) => {
@@ -136,15 +138,21 @@ async function main() {
   const envs = ['dev', 'test', 'stage', 'prod'];
   const envTiers = ['development', 'testing', 'staging', 'production'];
   for (const [i, key] of envs.entries()) await api(base, token, 'POST', '/api/v1/environments', { key, name: key, tier: envTiers[i], order: i * 10 });
+  await api(base, token, 'POST', '/api/v1/approver-groups', { key: 'cab', name: 'Change Advisory Board', members: ['ci@bench.local'] })
+    .catch(() => api(base, token, 'POST', '/api/v1/approver-groups', { key: 'cab', name: 'Change Advisory Board' }));
+  await api(base, token, 'POST', '/api/v1/approver-groups', { key: 'emergency-cab', name: 'Emergency CAB' });
+  // every service is under a governance profile, so each create also evaluates a policy
+  for (const p of exampleProfiles()) {
+    await api(base, token, 'POST', '/api/v1/governance-profiles', { key: p.key, name: p.name, policy: { format: p.format, source: p.source, activate: true } });
+  }
+  const profiles = exampleProfiles().map((p) => p.key);
   const services: string[] = [];
   for (let i = 0; i < 20; i++) {
     const key = `svc-${i}`;
-    await api(base, token, 'POST', '/api/v1/services', { key, name: `Service ${i}`, tier: (i % 4) + 1, ...(i >= 5 ? { dependsOn: [services[i % 5]!] } : {}) });
+    await api(base, token, 'POST', '/api/v1/services', { key, name: `Service ${i}`, tier: (i % 4) + 1, governanceProfile: profiles[i % profiles.length], ...(i >= 5 ? { dependsOn: [services[i % 5]!] } : {}) });
     services.push(key);
   }
-  await api(base, token, 'POST', '/api/v1/approver-groups', { key: 'cab', name: 'Change Advisory Board', members: ['ci@bench.local'] })
-    .catch(() => api(base, token, 'POST', '/api/v1/approver-groups', { key: 'cab', name: 'Change Advisory Board' }));
-  say(`changes seeded over the API: ${teams.length} teams, ${services.length} services (15 dependencies), ${envs.length} environments, approver group cab`);
+  say(`changes seeded over the API: ${teams.length} teams, ${services.length} services (15 dependencies) under the ${profiles.join(', ')} governance profiles, ${envs.length} environments, approver groups cab and emergency-cab`);
 
   let n = 0;
   const createReq = (): autocannon.Request => ({ method: 'POST', path: '/api/v1/changes', headers: auth, body: JSON.stringify(changeBody(n++, teams, services, envs)) });
