@@ -368,6 +368,11 @@ describe.each(targets)('approvals API on %s', (kind) => {
       // who may still approve comes with each item, so a meeting view needs no request per change
       expect(agenda.items[0].needs[0].mayApprove.length).toBeGreaterThan(0);
       expect(agenda.items[0].needs[0].excluded).toEqual(expect.any(Array));
+      // a manual override outranks the computed level
+      await db().updateTable('change_requests').set({ risk_override: JSON.stringify({ level: 'very_high', reason: 'r', by: null, byName: 'x', at: new Date().toISOString() }) }).where('id', '=', changes.low!.id).execute();
+      const overridden = (await t.request({ method: 'GET', url: `/api/v1/cab/${board.key}/agenda?meeting=2030-01-08T09:00:00Z`, role: 'viewer' })).json();
+      expect(overridden.items.map((i: { change: { number: string; riskLevel: string } }) => [i.change.number, i.change.riskLevel])[0]).toEqual([changes.low!.number, 'very_high']);
+      await db().updateTable('change_requests').set({ risk_override: null }).where('id', '=', changes.low!.id).execute();
       await refused(() => t.request({ method: 'GET', url: `/api/v1/cab/${board.key}/agenda?meeting=2030-01-08T10:00:00Z`, role: 'viewer' }), 400, 'not_a_meeting', { path: 'meeting' });
     });
 

@@ -481,14 +481,15 @@ export function createApprovalsRepo() {
       let q = db
         .selectFrom('change_requests as c')
         .leftJoin('users as u', 'u.id', 'c.requested_by')
-        .select(['c.id', 'c.number', 'c.title', 'c.type', 'c.risk_level', 'c.planned_start', 'c.planned_end', 'c.requested_by', 'u.name as requested_by_name', 'c.assignee_id', 'c.approval_round'])
+        // the effective risk: a manual override outranks the computed level, on the agenda as everywhere
+        .select(['c.id', 'c.number', 'c.title', 'c.type', sql<RiskLevel | null>`coalesce(c.risk_override->>'level', c.risk_level)`.as('risk_level'), 'c.planned_start', 'c.planned_end', 'c.requested_by', 'u.name as requested_by_name', 'c.assignee_id', 'c.approval_round'])
         .where('c.state', '=', AUTHORIZE_STATE)
         .where((eb) => eb.exists(
           eb.selectFrom('change_approval_requirements as r').select('r.id').whereRef('r.change_id', '=', 'c.id').whereRef('r.round', '=', 'c.approval_round').where('r.group_id', '=', groupId),
         ));
       if (before) q = q.where((eb) => eb.or([eb('c.planned_start', 'is', null), eb('c.planned_start', '<', before)]));
       return q
-        .orderBy(sql`case c.risk_level when 'very_high' then 0 when 'high' then 1 when 'moderate' then 2 when 'low' then 3 else 4 end`)
+        .orderBy(sql`case coalesce(c.risk_override->>'level', c.risk_level) when 'very_high' then 0 when 'high' then 1 when 'moderate' then 2 when 'low' then 3 else 4 end`)
         .orderBy(sql`c.planned_start asc nulls last`)
         .orderBy('c.number')
         .limit(limit)
