@@ -288,6 +288,18 @@ export function createChangesRepo() {
       return (await db.selectFrom(table).select('key').where('id', 'in', ids).orderBy('key').execute()).map((r) => r.key);
     },
 
+    /** A state change and its history row in one statement (one round trip on the hot path of every transition). */
+    async moveState(
+      tx: Tx, id: string, values: Partial<ChangeValues> & { state: ChangeStateValue },
+      history: { id: string; from_state: ChangeStateValue; actor_id: string | null; actor_name: string; comment: string }, at: Date,
+    ): Promise<void> {
+      const update = tx.updateTable('change_requests').set((eb) => ({ ...values, updated_at: at, version: eb('version', '+', 1) })).where('id', '=', id).returning('id');
+      await sql`
+        with u as (${update})
+        insert into change_state_transitions (id, change_id, from_state, to_state, actor_id, actor_name, comment, at)
+        select ${history.id}::uuid, u.id, ${history.from_state}, ${values.state}, ${history.actor_id}::uuid, ${history.actor_name}, ${history.comment}, ${at}::timestamptz from u`.execute(tx);
+    },
+
     async insertTransition(tx: Tx, row: { id: string; change_id: string; from_state: ChangeStateValue | null; to_state: ChangeStateValue; actor_id: string | null; actor_name: string; comment: string; at: Date }): Promise<void> {
       await tx.insertInto('change_state_transitions').values(row).execute();
     },

@@ -481,8 +481,7 @@ export function createChangesService(deps: ChangesDeps) {
         }
         const to = CHANGE_STATES[input.to];
         const now = clock.now();
-        await repo.update(tx, c.id, { ...values, state: to }, now);
-        await recordTransition(tx, actor, c.id, c.state, to, input.comment ?? '');
+        await repo.moveState(tx, c.id, { ...values, state: to }, { id: newId(), from_state: c.state, actor_id: actor.id, actor_name: actor.name, comment: input.comment ?? '' }, now);
         if (input.to === 'closed') await repo.recordOutcome(tx, c.id, view.actualEnd ?? now, view.closeCode === 'unsuccessful');
         if (input.to === 'authorize') {
           const history = await repo.history(tx, c.id);
