@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config, type Role } from '../server/config.js';
@@ -7,11 +8,16 @@ import { migrateToLatest } from '../server/db/migrate.js';
 import { DomainError } from '../server/lib/errors.js';
 import { systemActor, ROLES, type Role as UserRole } from '../server/modules/identity/permissions.js';
 import { createShipgate, VERSION } from '../server/main.js';
+import type { Deployment } from '../server/modules/deployments/deployments.schemas.js';
 import { DEMO_PASSWORD } from '../server/seed/demo.js';
 import { openAdminContext } from './admin-context.js';
+import { ClientSetupError, createApiClient, DEFAULT_URL, formatRefusal, RequestRefused, ServerUnavailable, type ApiClient } from './api-client.js';
 
-/** Exit codes: 0 success, 1 the operation failed (e.g. tampered audit chain), 2 usage or configuration error. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/**
+ * Exit codes: 0 success, 1 the operation failed (e.g. tampered audit chain, a report the server refused),
+ * 2 usage or configuration error, 3 the server could not be reached, 4 an invalid value found before calling the server.
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, unavailable: 3, invalid: 4 } as const;
 
 class CliFailure extends Error {
   constructor(message: string, readonly exitCode: number = EXIT.failed) {
@@ -93,11 +99,145 @@ async function withAdmin<T>(fn: (ctx: Awaited<ReturnType<typeof openAdminContext
   }
 }
 
+const TERMINAL_STATUSES = ['succeeded', 'failed', 'canceled', 'rolled_back'];
+const COMMIT = /^([0-9a-fA-F]{7,64})(?:@(.+))?$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+const DEPLOY_HELP = `
+Environment:
+  SHIPGATE_TOKEN  API token (required), e.g. from \`shipgate token create --service-account\`. There is
+                  no flag for it, so it stays out of process lists and CI logs.
+  SHIPGATE_URL    Shipgate base URL (default ${DEFAULT_URL}); --url overrides it.
+
+Output: the deployment id on stdout and a summary on stderr, or the deployment as JSON with --json.
+Connection errors and server errors are retried (3 attempts, 10 s timeout each).
+
+Exit codes:
+  0  reported (also for a service or environment Shipgate does not know: kept as unmatched)
+  1  the server refused the report; its message is printed (e.g. an unknown release)
+  2  unknown option or missing required option
+  3  Shipgate could not be reached or kept failing
+  4  an invalid value or a missing SHIPGATE_TOKEN, found before anything was sent`;
+
+interface DeployOptions {
+  service: string;
+  env: string;
+  version: string;
+  pipelineRun?: string;
+  pipelineUrl?: string;
+  artifact?: string;
+  release?: string;
+  change?: string;
+  commit?: string[];
+  id?: string;
+  url?: string;
+  json?: boolean;
+}
+
+const invalid = (message: string) => new CliFailure(`error: ${message}`, EXIT.invalid);
+
+function parseCommit(raw: string): { sha: string; committedAt?: string } {
+  const m = COMMIT.exec(raw);
+  if (!m) throw invalid(`--commit "${raw}": expected <sha>[@<time>] with a sha of 7 to 64 hex digits`);
+  const [, sha, at] = m;
+  if (at === undefined) return { sha: sha! };
+  if (!RFC3339.test(at) || Number.isNaN(Date.parse(at))) throw invalid(`--commit "${raw}": the time must be RFC 3339 with an offset, e.g. 2026-03-01T12:00:00Z`);
+  return { sha: sha!, committedAt: at };
+}
+
+/** The same service, environment, version and pipeline run give the same id, so `finish` updates what `start` created. */
+function defaultExternalId(o: DeployOptions): string {
+  return createHash('sha256').update(JSON.stringify([o.service, o.env, o.version, o.pipelineRun ?? null])).digest('hex').slice(0, 40);
+}
+
+function deploymentReport(o: DeployOptions, fields: { status: string; startedAt?: string; finishedAt?: string }) {
+  if (o.pipelineUrl !== undefined && !/^https?:\/\/\S+$/.test(o.pipelineUrl)) throw invalid(`--pipeline-url "${o.pipelineUrl}": must be an http or https URL`);
+  const commits = (o.commit ?? []).map(parseCommit);
+  // undefined fields are left out by JSON.stringify, so the server sees only what was given
+  return {
+    service: o.service, environment: o.env, version: o.version, ...fields,
+    artifact: o.artifact, pipelineRunId: o.pipelineRun, pipelineUrl: o.pipelineUrl, release: o.release, change: o.change,
+    commits: commits.length ? commits : undefined,
+    source: 'cli', externalId: o.id ?? defaultExternalId(o),
+  };
+}
+
+function apiClient(url: string | undefined): ApiClient {
+  try {
+    return createApiClient({ url, userAgent: `shipgate-cli/${VERSION}` });
+  } catch (err) {
+    if (err instanceof ClientSetupError) throw invalid(err.message);
+    throw err;
+  }
+}
+
+async function reportDeployment(o: DeployOptions, fields: { status: string; startedAt?: string; finishedAt?: string }): Promise<Deployment> {
+  const body = deploymentReport(o, fields);
+  try {
+    return await apiClient(o.url).request<Deployment>('POST', '/api/v1/deployments', body);
+  } catch (err) {
+    // a rerun of `start` after the deployment finished would start it after its finish: report it without a start time
+    if (err instanceof RequestRefused && err.code === 'invalid_times' && fields.status === 'in_progress' && fields.startedAt !== undefined) {
+      return reportDeployment(o, { status: fields.status });
+    }
+    if (err instanceof RequestRefused) throw new CliFailure(formatRefusal(err), EXIT.failed);
+    if (err instanceof ServerUnavailable) throw new CliFailure(`error: ${err.message}`, EXIT.unavailable);
+    throw err;
+  }
+}
+
+function printDeployment(d: Deployment, json: boolean | undefined, summary: string) {
+  if (json) {
+    console.log(JSON.stringify(d, null, 2));
+    return;
+  }
+  console.log(d.id);
+  console.error(summary);
+  const unknown = [!d.service && `service "${d.serviceRef}"`, !d.environment && `environment "${d.environmentRef}"`].filter(Boolean);
+  if (unknown.length) console.error(`note: ${unknown.join(' and ')} not in the Shipgate catalog: the deployment is kept as unmatched until the name is mapped.`);
+}
+
+const describeTarget = (d: Deployment) => `${d.service?.key ?? d.serviceRef} ${d.deployedVersion} to ${d.environment?.key ?? d.environmentRef}`;
+
+async function deployStart(o: DeployOptions) {
+  const d = await reportDeployment(o, { status: 'in_progress', startedAt: new Date().toISOString() });
+  // a start that arrives after the finish (a rerun) never moves the status back
+  const summary = d.status === 'in_progress' ? `Started deployment ${d.id}: ${describeTarget(d)}.` : `Deployment ${d.id} (${describeTarget(d)}) has already finished: ${d.status}.`;
+  printDeployment(d, o.json, summary);
+}
+
+async function deployFinish(o: DeployOptions & { status: string }) {
+  if (!TERMINAL_STATUSES.includes(o.status)) throw invalid(`--status "${o.status}": must be one of ${TERMINAL_STATUSES.join(', ')}`);
+  const d = await reportDeployment(o, { status: o.status, finishedAt: new Date().toISOString() });
+  const took = d.durationSeconds === null ? '' : ` after ${Math.round(d.durationSeconds)} s`;
+  printDeployment(d, o.json, `Finished deployment ${d.id}: ${describeTarget(d)}: ${d.status}${took}.`);
+}
+
+/** The options `start` and `finish` share: both send the same report, with another status. */
+function withReportOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--service <key>', 'service key or id; a name Shipgate does not know is kept as unmatched')
+    .requiredOption('--env <key>', 'environment key or id; kept as unmatched when unknown, too')
+    .requiredOption('--version <version>', 'the version being deployed')
+    .option('--pipeline-run <id>', 'CI run id; part of the default --id, so each run is its own deployment')
+    .option('--pipeline-url <url>', 'link to the CI run')
+    .option('--artifact <artifact>', 'what is deployed, e.g. an image reference')
+    .option('--release <key>', 'the release it belongs to (key or id; must exist)')
+    .option('--change <number>', 'the change that covers it, e.g. CHG0000123 (must exist)')
+    .option('--commit <sha[@time]>', 'a commit it deploys, optionally with its RFC 3339 commit time; repeatable', (v: string, all: string[] = []) => [...all, v])
+    .option('--id <externalId>', 'the id start and finish share (default: derived from service, env, version and pipeline run)')
+    .option('--url <url>', `Shipgate base URL (default SHIPGATE_URL, else ${DEFAULT_URL})`)
+    .option('--json', 'print the deployment as JSON instead of its id and a summary')
+    .addHelpText('after', DEPLOY_HELP);
+}
+
 export function buildProgram(): Command {
   const program = new Command('shipgate')
     .description('Shipgate — release and change management')
     .version(VERSION)
     .showHelpAfterError()
+    // program options only before a command: `deploy start --version 1.2.3` is the deployed version, not ours
+    .enablePositionalOptions()
     .exitOverride();
 
   program
@@ -178,6 +318,15 @@ export function buildProgram(): Command {
         console.log(`Audit chain verified: ${result.checked} events, no tampering found.`);
       });
     });
+
+  const deploy = program.command('deploy').description('Report deployments from a pipeline (API token in SHIPGATE_TOKEN)');
+  withReportOptions(deploy.command('start').description('Report that a deployment has started (status in_progress)')).action(deployStart);
+  withReportOptions(
+    deploy
+      .command('finish')
+      .description('Report how a deployment ended; creates the deployment when no start was reported')
+      .requiredOption('--status <status>', `how it ended: ${TERMINAL_STATUSES.join(', ')}`),
+  ).action(deployFinish);
 
   return program;
 }

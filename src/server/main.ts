@@ -18,6 +18,12 @@ import { createAuditService } from './modules/audit/audit.service.js';
 import { createBookingsRepo } from './modules/bookings/bookings.repo.js';
 import { bookingsRoutes } from './modules/bookings/bookings.routes.js';
 import { createBookingsService } from './modules/bookings/bookings.service.js';
+import { createCdeventsRepo } from './modules/cdevents/cdevents.repo.js';
+import { cdeventsRoutes } from './modules/cdevents/cdevents.routes.js';
+import { createCdeventsService } from './modules/cdevents/cdevents.service.js';
+import { createDeploymentsRepo } from './modules/deployments/deployments.repo.js';
+import { deploymentsRoutes } from './modules/deployments/deployments.routes.js';
+import { createDeploymentsService } from './modules/deployments/deployments.service.js';
 import { createEnvironmentsRepo } from './modules/environments/environments.repo.js';
 import { environmentsRoutes } from './modules/environments/environments.routes.js';
 import { createEnvironmentsService } from './modules/environments/environments.service.js';
@@ -97,6 +103,8 @@ function buildServices(database: Database, queue: JobQueue, clock: Clock, config
   const servicesRepo = createServicesRepo();
   const environmentsRepo = createEnvironmentsRepo();
   const bookingsRepo = createBookingsRepo();
+  const deploymentsRepo = createDeploymentsRepo();
+  const deployed = (n: number) => (n ? `${n} deployment(s)` : null);
   const releasesRepo = createReleasesRepo();
   const inReleases = (keys: string[]) => (keys.length ? `releases: ${keys.join(', ')}` : null);
   const windowsRepo = createWindowsRepo();
@@ -109,6 +117,7 @@ function buildServices(database: Database, queue: JobQueue, clock: Clock, config
       async (tx, id) => inReleases(await releasesRepo.keysWithService(tx, id)),
       async (tx, id) => inWindows(await windowsRepo.namesScopingService(tx, id)),
       async (tx, id) => inChanges(await changesRepo.numbersWithService(tx, id)),
+      async (tx, id) => deployed(await deploymentsRepo.countFor(tx, { serviceId: id })),
     ],
   });
   const environments = createEnvironmentsService({
@@ -118,6 +127,7 @@ function buildServices(database: Database, queue: JobQueue, clock: Clock, config
       async (tx, id) => inWindows(await windowsRepo.namesScopingEnvironment(tx, id)),
       async (tx, id) => inChanges(await changesRepo.numbersWithEnvironment(tx, id)),
       async (tx, id) => ((n) => (n ? `${n} booking(s)` : null))(await bookingsRepo.countOnEnvironment(tx, id)),
+      async (tx, id) => deployed(await deploymentsRepo.countFor(tx, { environmentId: id })),
     ],
   });
   const releaseTemplatesRepo = createReleaseTemplatesRepo();
@@ -141,7 +151,9 @@ function buildServices(database: Database, queue: JobQueue, clock: Clock, config
   const changes = createChangesService({ db, repo: changesRepo, approvals: approvals.gate, assessor: changeAssessor, governor: changeGovernor, audit, outbox: queue, clock });
   const changeTemplates = createChangeTemplatesService({ db, repo: changesRepo, audit, outbox: queue, clock });
   const governance = createGovernanceService({ db, audit, outbox: queue, clock });
-  return { governance, audit, identity, identityRepo, teams, teamsRepo, services, environments, releaseTemplates, releases, calendar, gates, workItems, bookings, windows, changeAssessor, changeGovernor, changes, changeTemplates, approvals, cab };
+  const deployments = createDeploymentsService({ db, repo: deploymentsRepo, audit, outbox: queue, clock });
+  const cdevents = createCdeventsService({ db, repo: createCdeventsRepo(), deployments, clock });
+  return { governance, audit, identity, identityRepo, teams, teamsRepo, services, environments, releaseTemplates, releases, calendar, gates, workItems, bookings, windows, changeAssessor, changeGovernor, changes, changeTemplates, approvals, cab, deployments, cdevents };
 }
 
 /** The composition root: config → database → repositories → services → HTTP and workers. */
@@ -194,6 +206,8 @@ export async function createShipgate(opts: ShipgateOptions): Promise<Shipgate> {
       changesRoutes(app, { changes: svc.changes, changeTemplates: svc.changeTemplates });
       approvalsRoutes(app, { approvals: svc.approvals, cab: svc.cab });
       governanceRoutes(app, { governance: svc.governance });
+      deploymentsRoutes(app, { deployments: svc.deployments });
+      cdeventsRoutes(app, { cdevents: svc.cdevents });
     }
     await app.ready();
     await queue.start({ worker: role !== 'api' });

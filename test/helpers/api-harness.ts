@@ -70,6 +70,12 @@ const TABLES = {
   cab_boards: sql`select * from cab_boards`,
   governance_profiles: sql`select * from governance_profiles`,
   policy_versions: sql`select * from policy_versions`,
+  deployments: sql`select * from deployments`,
+  deployment_commits: sql`select * from deployment_commits`,
+  environment_inventory: sql`select * from environment_inventory`,
+  service_aliases: sql`select * from service_aliases`,
+  environment_aliases: sql`select * from environment_aliases`,
+  inbound_events: sql`select * from inbound_events`,
   outbox_jobs: sql`select id from pgboss.job where name = 'domain-events'`,
 } as const;
 export type TableName = keyof typeof TABLES;

@@ -227,6 +227,45 @@ const ROUTES: RouteCase[] = [
   },
   { method: 'GET', path: '/api/v1/releases/{ref}/scope', permission: 'release:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/releases/${(await f.release()).key}/scope` }) },
   { method: 'GET', path: '/api/v1/releases/{ref}/notes', permission: 'release:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/releases/${(await f.release()).key}/notes?format=markdown` }) },
+  // deployments and the inventory
+  { method: 'GET', path: '/api/v1/deployments', permission: 'deployment:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/deployments?unmatched=true&limit=5' }) },
+  {
+    method: 'POST', path: '/api/v1/deployments', permission: 'deployment:report', ok: 201, writes: true,
+    valid: async (f) => ({ url: '/api/v1/deployments', body: { service: (await f.service()).key, environment: (await f.environment()).key, version: '1.0.0', status: 'succeeded' } }),
+  },
+  {
+    method: 'POST', path: '/api/v1/deployments/unmatched/map', permission: 'deployment:map', ok: 200, writes: true,
+    valid: async (f) => {
+      const serviceRef = f.uniq('legacy');
+      await f.svc.deployments.report(systemActor('fixture'), { service: serviceRef, environment: (await f.environment()).key, version: '1' });
+      return { url: '/api/v1/deployments/unmatched/map', body: { serviceRef, service: (await f.service()).key } };
+    },
+  },
+  {
+    method: 'GET', path: '/api/v1/deployments/{id}', permission: 'deployment:read', ok: 200, writes: false,
+    valid: async (f) => ({ url: `/api/v1/deployments/${(await f.svc.deployments.report(systemActor('fixture'), { service: (await f.service()).key, environment: 'staging', version: '1' })).deployment.id}` }),
+  },
+  {
+    method: 'PATCH', path: '/api/v1/deployments/{id}', permission: 'deployment:report', ok: 200, writes: true,
+    valid: async (f) => {
+      const { deployment } = await f.svc.deployments.report(systemActor('fixture'), { service: (await f.service()).key, environment: (await f.environment()).key, version: '1' });
+      return { url: `/api/v1/deployments/${deployment.id}`, body: { status: 'succeeded', commits: [{ sha: 'abcdef0' }] }, headers: { 'if-match': '"1"' } };
+    },
+  },
+  { method: 'GET', path: '/api/v1/inventory', permission: 'deployment:read', ok: 200, writes: false, valid: async () => ({ url: '/api/v1/inventory?drift=true' }) },
+  {
+    method: 'GET', path: '/api/v1/inventory/history', permission: 'deployment:read', ok: 200, writes: false,
+    valid: async (f) => ({ url: `/api/v1/inventory/history?service=${(await f.service()).key}&environment=${(await f.environment()).key}` }),
+  },
+  {
+    method: 'POST', path: '/api/v1/events/cdevents', permission: 'deployment:report', ok: 202, writes: true,
+    valid: async (f) => {
+      const id = f.uniq('cdevent');
+      const type = 'dev.cdevents.service.deployed.0.3.0';
+      const body = { context: { specversion: '0.5.1', id, source: '/ci/fixture', type, timestamp: '2030-01-01T00:00:00Z' }, subject: { id: (await f.service()).key, content: { environment: { id: 'staging' }, artifactId: 'pkg:oci/fixture?tag=1.0.0' } } };
+      return { url: '/api/v1/events/cdevents', body, headers: { 'ce-specversion': '1.0', 'ce-id': id, 'ce-source': '/ci/fixture', 'ce-type': type } };
+    },
+  },
   // gates at run time
   { method: 'GET', path: '/api/v1/gates/{id}', permission: 'release:read', ok: 200, writes: false, valid: async (f) => ({ url: `/api/v1/gates/${(await f.gate([{ kind: 'manual_signoff' }])).id}` }) },
   {

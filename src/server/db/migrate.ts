@@ -9,6 +9,8 @@ import * as m0006 from './migrations/0006_changes.js';
 import * as m0007 from './migrations/0007_governance.js';
 import * as m0008 from './migrations/0008_change_policy.js';
 import * as m0009 from './migrations/0009_change_outcomes.js';
+import * as m0010 from './migrations/0010_deployments.js';
+import * as m0011 from './migrations/0011_inbound_events.js';
 
 /** Migrations are listed explicitly so they bundle and run the same from source or a build. */
 const migrations: Record<string, Migration> = {
@@ -21,6 +23,8 @@ const migrations: Record<string, Migration> = {
   '0007_governance': m0007,
   '0008_change_policy': m0008,
   '0009_change_outcomes': m0009,
+  '0010_deployments': m0010,
+  '0011_inbound_events': m0011,
 };
 
 export const migrationNames = Object.keys(migrations);

@@ -567,6 +567,74 @@ export interface PolicyVersionsTable {
   created_at: CreatedAt;
 }
 
+export type DeploymentStatus = 'queued' | 'in_progress' | 'succeeded' | 'failed' | 'rolled_back' | 'canceled';
+export type DeploymentSource = 'api' | 'cli' | 'cdevents' | 'github' | 'gitlab';
+
+export interface DeploymentsTable {
+  id: string;
+  service_id: string | null;
+  service_ref: string;
+  environment_id: string | null;
+  environment_ref: string;
+  deployed_version: string;
+  artifact: string | null;
+  status: DeploymentStatus;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  sort_at: ColumnType<Date, never, never>; // generated: coalesce(finished_at, started_at, created_at)
+  pipeline_run_id: string | null;
+  pipeline_url: string | null;
+  source: DeploymentSource;
+  external_id: string | null;
+  release_id: string | null;
+  change_id: string | null;
+  reported_by: string | null;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface DeploymentCommitsTable {
+  deployment_id: string;
+  sha: string;
+  committed_at: Timestamp | null;
+  author: string | null;
+  message: string | null;
+}
+
+export interface EnvironmentInventoryTable {
+  service_id: string;
+  environment_id: string;
+  deployment_id: string;
+  deployed_version: string;
+  since: Timestamp;
+}
+
+export interface ServiceAliasesTable {
+  ref: string;
+  service_id: string;
+}
+
+export interface EnvironmentAliasesTable {
+  ref: string;
+  environment_id: string;
+}
+
+export type InboundEventOutcome = 'applied' | 'stored' | 'ignored';
+
+export interface InboundEventsTable {
+  id: string;
+  kind: 'cdevents';
+  source: string;
+  event_id: string;
+  type: string;
+  subject: string | null;
+  payload: Json | null;
+  outcome: InboundEventOutcome;
+  detail: string;
+  received_at: Timestamp;
+}
+
 export interface DB {
   teams: TeamsTable;
   users: UsersTable;
@@ -617,4 +685,10 @@ export interface DB {
   cab_boards: CabBoardsTable;
   governance_profiles: GovernanceProfilesTable;
   policy_versions: PolicyVersionsTable;
+  deployments: DeploymentsTable;
+  deployment_commits: DeploymentCommitsTable;
+  environment_inventory: EnvironmentInventoryTable;
+  service_aliases: ServiceAliasesTable;
+  environment_aliases: EnvironmentAliasesTable;
+  inbound_events: InboundEventsTable;
 }

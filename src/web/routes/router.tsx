@@ -23,6 +23,8 @@ import { validateWindowsSearch } from '../features/windows/search';
 import { validateChangesSearch } from '../features/changes/search';
 import { validateCabBoardSearch } from '../features/cab/search';
 import { validateEnvironmentsSearch } from '../features/bookings/search';
+import { validateInventorySearch } from '../features/inventory/search';
+import { validateDeploymentsSearch } from '../features/deployments/search';
 
 interface RouterContext {
   queryClient: QueryClient;
@@ -92,8 +94,18 @@ const cabBoardRoute = createRoute({
   validateSearch: validateCabBoardSearch,
   component: lazyRouteComponent(() => import('../features/cab/CabBoardPage'), 'CabBoardPage'),
 });
-const environmentsAreaRoute = page('environments', lazyRouteComponent(placeholders, 'EnvironmentsAreaPage'));
-const deploymentsRoute = page('deployments', lazyRouteComponent(placeholders, 'DeploymentsPage'));
+const environmentsAreaRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: 'environments',
+  validateSearch: validateInventorySearch,
+  component: lazyRouteComponent(() => import('../features/inventory/InventoryPage'), 'InventoryPage'),
+});
+const deploymentsRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: 'deployments',
+  validateSearch: validateDeploymentsSearch,
+  component: lazyRouteComponent(() => import('../features/deployments/DeploymentsPage'), 'DeploymentsPage'),
+});
 const metricsRoute = page('metrics', lazyRouteComponent(placeholders, 'MetricsPage'));
 const integrationsRoute = page('integrations', lazyRouteComponent(placeholders, 'IntegrationsPage'));
 const policiesLayout = createRoute({ getParentRoute: () => authedRoute, path: 'policies' });

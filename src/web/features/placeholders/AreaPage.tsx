@@ -1,5 +1,4 @@
-import { Anchor, Text } from '@mantine/core';
-import { Link } from '@tanstack/react-router';
+import { Text } from '@mantine/core';
 import { ComingSoon } from '../../components/ComingSoon';
 import { AREAS, type AreaId } from './areas';
 
@@ -19,21 +18,5 @@ export function DashboardPage() {
   );
 }
 
-export const DeploymentsPage = () => area('deployments');
 export const MetricsPage = () => area('metrics');
 export const IntegrationsPage = () => area('integrations');
-
-export function EnvironmentsAreaPage() {
-  return (
-    <>
-      {area('environments')}
-      <Text size="sm" mt="md" c="dimmed">
-        The list of environments itself is managed in the{' '}
-        <Anchor component={Link} to="/catalog/environments">
-          environment catalog
-        </Anchor>
-        .
-      </Text>
-    </>
-  );
-}

@@ -18,20 +18,6 @@ export const AREAS = {
       'DORA summary',
     ],
   },
-  environments: {
-    title: 'Environments',
-    question: 'What runs where, and who has it?',
-    shows: [
-      'Services × environments matrix with versions, drift and last status',
-      'Bookings',
-      'Deployment windows',
-    ],
-  },
-  deployments: {
-    title: 'Deployments',
-    question: 'What shipped, what waits, and why?',
-    shows: ['Deployment history', 'Gate decisions with their explanation'],
-  },
   metrics: {
     title: 'Metrics',
     question: 'Are we getting better?',
