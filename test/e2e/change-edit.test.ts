@@ -1,10 +1,8 @@
-import path from 'node:path';
 import { type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor, type Actor, type Role } from '../../src/server/modules/identity/permissions.js';
-import { DEMO_PASSWORD } from '../../src/server/seed/demo.js';
 import { axeViolations } from '../helpers/axe.js';
-import { hasChromium, SHOTS, startBrowserSession, type BrowserSession } from '../helpers/browser.js';
+import { hasChromium, screenshots, signIn as signInAs, startBrowserSession, type BrowserSession } from '../helpers/browser.js';
 
 /**
  * Editing a change request in a real browser: Chen (change manager) opens his change, edits its title and planned end
@@ -56,24 +54,10 @@ describe.skipIf(!hasChromium)('editing a change request in Chromium', () => {
   afterAll(async () => session?.close());
 
   /** The whole page; or, for a part of a long dialog, the viewport with that part scrolled into view. */
-  const shot = async (name: string, target?: Locator) => {
-    await page.evaluate(() => document.querySelectorAll<HTMLElement>('.mantine-Notification-root').forEach((n) => (n.style.visibility = 'hidden')));
-    if (target) await target.scrollIntoViewIfNeeded();
-    await page.waitForTimeout(300);
-    if (target) await page.screenshot({ path: path.join(SHOTS, `change-edit-${name}.png`) });
-    else {
-      await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path: path.join(SHOTS, `change-edit-${name}.png`), fullPage: true });
-    }
-  };
+  // `page` is set in beforeAll: take it when a shot is taken
+  const shot = (name: string, target?: Locator) => screenshots(page, 'change-edit', { viewport: true })(name, target);
 
-  const signIn = async (email: string, url: string, expected: RegExp) => {
-    await page.goto(`${base}${url}`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(expected);
-  };
+  const signIn = (email: string, url: string, expected: RegExp) => signInAs(page, base, email, url, expected);
 
   const openEdit = async () => {
     await page.getByTestId('change-edit-open').click();

@@ -1,10 +1,8 @@
-import path from 'node:path';
 import { type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/server/modules/identity/permissions.js';
-import { DEMO_PASSWORD } from '../../src/server/seed/demo.js';
 import { axeViolations } from '../helpers/axe.js';
-import { hasChromium, SHOTS, startBrowserSession, type BrowserSession } from '../helpers/browser.js';
+import { hasChromium, screenshots, signIn as signInAs, startBrowserSession, type BrowserSession } from '../helpers/browser.js';
 
 /**
  * A normal change from request to close in a real browser: Chen (change manager, a CAB member) raises it, sees its
@@ -44,23 +42,10 @@ describe.skipIf(!hasChromium)('change requests and approvals in Chromium', () =>
 
   afterAll(async () => session?.close());
 
-  const shot = async (name: string, target?: Locator) => {
-    await page.evaluate(() => document.querySelectorAll<HTMLElement>('.mantine-Notification-root').forEach((n) => (n.style.visibility = 'hidden')));
-    await page.waitForTimeout(300);
-    if (target) await target.screenshot({ path: path.join(SHOTS, `changes-${name}.png`) });
-    else {
-      await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path: path.join(SHOTS, `changes-${name}.png`), fullPage: true });
-    }
-  };
+  // `page` is set in beforeAll: take it when a shot is taken
+  const shot = (name: string, target?: Locator) => screenshots(page, 'changes')(name, target);
 
-  const signIn = async (email: string, url: string, expected: RegExp) => {
-    await page.goto(`${base}${url}`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(expected);
-  };
+  const signIn = (email: string, url: string, expected: RegExp) => signInAs(page, base, email, url, expected);
   const signOut = async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Email').waitFor();

@@ -1,10 +1,9 @@
-import path from 'node:path';
 import { type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/server/modules/identity/permissions.js';
 import { DEMO_PASSWORD } from '../../src/server/seed/demo.js';
 import { axeViolations } from '../helpers/axe.js';
-import { hasChromium, SHOTS, startBrowserSession, type BrowserSession } from '../helpers/browser.js';
+import { hasChromium, screenshots, startBrowserSession, type BrowserSession } from '../helpers/browser.js';
 
 /**
  * Deployments reported by pipelines, seen in a real browser: the environment inventory (services × environments) shows
@@ -73,16 +72,8 @@ describe.skipIf(!hasChromium)('deployments and the environment inventory in Chro
 
   afterAll(async () => session?.close());
 
-  const shot = async (name: string, target?: Locator) => {
-    await page.mouse.move(0, 899); // no stray tooltip under the pointer
-    await page.evaluate(() => document.querySelectorAll<HTMLElement>('.mantine-Notification-root').forEach((n) => (n.style.visibility = 'hidden')));
-    await page.waitForTimeout(300);
-    if (target) await target.screenshot({ path: path.join(SHOTS, `deployments-${name}.png`) });
-    else {
-      await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path: path.join(SHOTS, `deployments-${name}.png`), fullPage: true });
-    }
-  };
+  // `page` is set in beforeAll: take it when a shot is taken
+  const shot = (name: string, target?: Locator) => screenshots(page, 'deployments', { parkPointer: true })(name, target);
 
   const unexpectedErrors = () => consoleErrors.filter((e) => !/status of (401|403|409|412|422)/.test(e));
 

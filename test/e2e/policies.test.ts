@@ -1,10 +1,9 @@
-import path from 'node:path';
 import { type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/server/modules/identity/permissions.js';
 import { DEMO_PASSWORD } from '../../src/server/seed/demo.js';
 import { axeViolations } from '../helpers/axe.js';
-import { hasChromium, SHOTS, startBrowserSession, type BrowserSession } from '../helpers/browser.js';
+import { hasChromium, screenshots, startBrowserSession, type BrowserSession } from '../helpers/browser.js';
 
 /**
  * Governance policies in a real browser: Chen (change manager) opens the fast-lane profile, breaks its policy and
@@ -32,15 +31,8 @@ describe.skipIf(!hasChromium)('governance policies in Chromium', () => {
 
   afterAll(async () => session?.close());
 
-  const shot = async (name: string, target?: Locator) => {
-    await page.evaluate(() => document.querySelectorAll<HTMLElement>('.mantine-Notification-root').forEach((n) => (n.style.visibility = 'hidden')));
-    await page.waitForTimeout(300);
-    if (target) await target.screenshot({ path: path.join(SHOTS, `policies-${name}.png`) });
-    else {
-      await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path: path.join(SHOTS, `policies-${name}.png`), fullPage: true });
-    }
-  };
+  // `page` is set in beforeAll: take it when a shot is taken
+  const shot = (name: string, target?: Locator) => screenshots(page, 'policies')(name, target);
   const source = () => page.getByLabel('Policy source');
   const validationResult = () => page.getByTestId('validation-result');
 

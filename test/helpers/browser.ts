@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { connectDatabase, type Database } from '../../src/server/db/connect.js';
 import { createShipgate, type Shipgate } from '../../src/server/main.js';
+import { DEMO_PASSWORD } from '../../src/server/seed/demo.js';
 import { testConfig } from './app.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -52,4 +53,35 @@ export async function startBrowserSession(opts: { timezoneId?: string } = {}): P
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Screenshots named `<prefix>-<name>.png` in SHOTS, with notifications hidden: the whole page from
+ * the top, or one element. `viewport`: the element scrolled into view and the viewport taken
+ * instead (for dialogs, whose element shot would lose the page behind). `parkPointer`: the mouse
+ * moved to a corner first, so no tooltip is caught.
+ */
+export function screenshots(page: Page, prefix: string, opts: { viewport?: boolean; parkPointer?: boolean } = {}) {
+  return async (name: string, target?: Locator) => {
+    const file = path.join(SHOTS, `${prefix}-${name}.png`);
+    if (opts.parkPointer) await page.mouse.move(0, 899);
+    await page.evaluate(() => document.querySelectorAll<HTMLElement>('.mantine-Notification-root').forEach((n) => (n.style.visibility = 'hidden')));
+    if (target && opts.viewport) await target.scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
+    if (target && opts.viewport) await page.screenshot({ path: file });
+    else if (target) await target.screenshot({ path: file });
+    else {
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: file, fullPage: true });
+    }
+  };
+}
+
+/** Signs a demo user in on the sign-in page `url` redirects to, and waits for `expected`. */
+export async function signIn(page: Page, base: string, email: string, url: string, expected: RegExp): Promise<void> {
+  await page.goto(`${base}${url}`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(expected);
 }

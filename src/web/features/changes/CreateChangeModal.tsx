@@ -10,7 +10,7 @@ import { FormProblem } from '../../components/FormProblem';
 import { FormActions, useFormSubmitErrors } from '../../components/EntityFormParts';
 import { useOpenCount } from '../../components/useOpenCount';
 import { useTeams } from '../teams/useTeams';
-import { CHANGE_TYPE_LABELS, CHANGE_TYPES, changeKeys, localInputToIso } from './model';
+import { CHANGE_TYPE_LABELS, CHANGE_TYPES, changeKeys, localInputToIso, SecurityImpactSelect } from './model';
 
 const FIELDS = [
   'type', 'title', 'description', 'justification', 'services', 'environments', 'assignmentTeam', 'securityImpact', 'plannedStart', 'plannedEnd',
@@ -177,17 +177,7 @@ function CreateChangeForm({ onDone }: { onDone: () => void }) {
             data={[{ value: '', label: 'No team yet' }, ...(teams.data?.items ?? []).map((t) => ({ value: t.key, label: `${t.name} (${t.key})` }))]}
             {...form.getInputProps('assignmentTeam')}
           />
-          <NativeSelect
-            label="Security impact"
-            description={hasProduction ? 'Production is in scope: needed before Authorize.' : 'Needed before Authorize when production is in scope.'}
-            data={[
-              { value: '', label: 'Not documented' },
-              { value: 'none', label: 'None' },
-              { value: 'low', label: 'Low' },
-              { value: 'high', label: 'High' },
-            ]}
-            {...form.getInputProps('securityImpact')}
-          />
+          <SecurityImpactSelect hasProduction={hasProduction} {...form.getInputProps('securityImpact')} />
         </Group>
         <Group grow align="flex-start">
           <TextInput type="datetime-local" label="Planned start" description="In your time zone." {...form.getInputProps('plannedStart')} />

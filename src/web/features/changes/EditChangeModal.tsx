@@ -12,7 +12,7 @@ import { FormActions, useFormSubmitErrors } from '../../components/EntityFormPar
 import { FormProblem } from '../../components/FormProblem';
 import { useOpenCount } from '../../components/useOpenCount';
 import { useTeams } from '../teams/useTeams';
-import { CHANGE_STATE_LABELS, changeKeys, CLOSE_CODE_LABELS, localInputToIso, toLocalInput, ZoneNote } from './model';
+import { CHANGE_STATE_LABELS, changeKeys, CLOSE_CODE_LABELS, localInputToIso, SecurityImpactSelect, toLocalInput, ZoneNote } from './model';
 
 type Impact = NonNullable<Change['impact']>;
 
@@ -286,17 +286,7 @@ function EditChangeForm({ change, onDone }: { change: Change; onDone: () => void
           <NativeSelect label="Assignment team" data={teamOptions} {...form.getInputProps('assignmentTeam')} />
         </Group>
         <Group grow align="flex-start">
-          <NativeSelect
-            label="Security impact"
-            description={hasProduction ? 'Production is in scope: needed before Authorize.' : 'Needed before Authorize when production is in scope.'}
-            data={[
-              { value: '', label: 'Not documented' },
-              { value: 'none', label: 'None' },
-              { value: 'low', label: 'Low' },
-              { value: 'high', label: 'High' },
-            ]}
-            {...form.getInputProps('securityLevel')}
-          />
+          <SecurityImpactSelect hasProduction={hasProduction} {...form.getInputProps('securityLevel')} />
           <Textarea
             label="Security notes"
             description={v.securityLevel ? 'What the security impact is, and how it is handled.' : 'Choose a security impact first.'}

@@ -1,4 +1,4 @@
-import { Badge, Group, Text } from '@mantine/core';
+import { Badge, Group, NativeSelect, Text, type NativeSelectProps } from '@mantine/core';
 import {
   IconAlertTriangle,
   IconCircleCheck,
@@ -170,3 +170,20 @@ export const changeKeys = {
   approvals: (ref: string) => ['changes', 'detail', ref, 'approvals'] as const,
   inbox: ['changes', 'inbox'] as const,
 };
+
+/** The security impact of a change, with when it is required; the same field when creating and editing. */
+export function SecurityImpactSelect({ hasProduction, ...props }: { hasProduction: boolean } & Omit<NativeSelectProps, 'label' | 'description' | 'data'>) {
+  return (
+    <NativeSelect
+      label="Security impact"
+      description={hasProduction ? 'Production is in scope: needed before Authorize.' : 'Needed before Authorize when production is in scope.'}
+      data={[
+        { value: '', label: 'Not documented' },
+        { value: 'none', label: 'None' },
+        { value: 'low', label: 'Low' },
+        { value: 'high', label: 'High' },
+      ]}
+      {...props}
+    />
+  );
+}
