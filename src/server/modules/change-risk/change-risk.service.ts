@@ -157,6 +157,8 @@ export function createChangeAssessor(deps: ChangeAssessorDeps): ChangeAssessor &
   return {
     loadWindows,
     async conflicts(tx, change) {
+      // without a planned window nothing can overlap: no facts to read
+      if (!change.plannedStart || !change.plannedEnd || change.plannedEnd <= change.plannedStart) return [];
       return conflicts(tx, change, await factsOf(tx, change, false));
     },
     async risk(tx, change, found) {

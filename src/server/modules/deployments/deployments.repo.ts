@@ -5,36 +5,6 @@ import { isUuid } from '../../lib/ids.js';
 
 type Named = { id: string; key: string; name: string };
 
-export interface DeploymentRow {
-  id: string;
-  service_id: string | null;
-  service_ref: string;
-  environment_id: string | null;
-  environment_ref: string;
-  deployed_version: string;
-  artifact: string | null;
-  status: DeploymentStatus;
-  started_at: Date | null;
-  finished_at: Date | null;
-  sort_at: Date;
-  pipeline_run_id: string | null;
-  pipeline_url: string | null;
-  source: DeploymentSource;
-  external_id: string | null;
-  release_id: string | null;
-  change_id: string | null;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-  service: Named | null;
-  environment: Named | null;
-  release: Named | null;
-  change: { id: string; number: string } | null;
-  reporter: { id: string; name: string } | null;
-  // committed_at comes out of json_agg as text
-  commits: { sha: string; committed_at: string | null; author: string | null; message: string | null }[];
-}
-
 /** The columns a report or an edit sets. */
 export interface DeploymentValues {
   service_id: string | null;
@@ -50,6 +20,24 @@ export interface DeploymentValues {
   pipeline_url: string | null;
   release_id: string | null;
   change_id: string | null;
+}
+
+/** A stored deployment: the reported values plus identity, bookkeeping and the names of what it points at. */
+export interface DeploymentRow extends DeploymentValues {
+  id: string;
+  sort_at: Date;
+  source: DeploymentSource;
+  external_id: string | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  service: Named | null;
+  environment: Named | null;
+  release: Named | null;
+  change: { id: string; number: string } | null;
+  reporter: { id: string; name: string } | null;
+  // committed_at comes out of json_agg as text
+  commits: { sha: string; committed_at: string | null; author: string | null; message: string | null }[];
 }
 
 export interface CommitValues {
